@@ -1,0 +1,1 @@
+//! The RFC 1035 §5 master file format.
