@@ -585,7 +585,8 @@ fn parse_fields(rtype: RType, r: &mut Reader<'_>, len: usize) -> Result<RData, W
             flags: read_character_string(r)?,
             services: read_character_string(r)?,
             regexp: read_character_string(r)?,
-            replacement: r.uncompressed_name()?,
+            // RFC 3597 §4: receivers must decompress NAPTR names (dnspython, for one, compresses them).
+            replacement: r.name()?,
         },
         RType::CAA => {
             let flags = r.u8()?;

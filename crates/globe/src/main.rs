@@ -1,1 +1,38 @@
-fn main() {}
+//! The `globe` binary: clap subcommands that call the library crates, nothing more.
+
+mod auth;
+mod zone;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// globe: anycast DNS and BGP, from one authoritative server to the whole internet.
+#[derive(Parser)]
+#[command(name = "globe", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Authoritative DNS server (and `reload`, `status` for a running one).
+    Auth(auth::AuthArgs),
+    /// Zone file tools.
+    Zone(zone::ZoneArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GLOBE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Auth(args) => auth::run(args),
+        Command::Zone(args) => zone::run(args),
+    }
+}

@@ -1,0 +1,671 @@
+//! The authoritative answer engine: from query bytes to response bytes, with no I/O.
+//!
+//! It follows RFC 1034 §4.3.2 as refined by RFC 2308 (negative answers), RFC 4592 (wildcards),
+//! RFC 6672 (DNAME), RFC 6891 (EDNS), RFC 5001 (NSID) and RFC 9471 (glue that must fit): AA on
+//! authoritative data, CNAME chains followed inside the zone, referrals with glue and no AA, the SOA in
+//! the authority section of negative answers with TTL min(SOA TTL, MINIMUM), minimal responses (no NS in
+//! the authority section of positive answers), TC when what must be in the answer does not fit.
+//!
+//! The shell hands in the datagram or TCP message, the transport, and the zones; it gets back an
+//! [`Outcome`]: bytes to send with a summary for metrics and rate limiting, a transfer or NOTIFY to
+//! handle, or nothing.
+
+use crate::zone::{LabelOffsets, Node, RRset, Zone, ZoneSet};
+use globe_dns::message::{Full, PLAIN_UDP_LIMIT};
+use globe_dns::{
+    Class, Edns, EdnsOption, Header, Message, MessageBuilder, Name, Opcode, Question, RData, RType,
+    Rcode, Section, WireError, Writer,
+};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// The most CNAME and DNAME links followed inside our zones for one answer (BIND and Knot use ~16).
+pub const MAX_CHAIN_LENGTH: usize = 16;
+/// The largest UDP response we send by default: the DNS flag day 2020 value, which avoids IP
+/// fragmentation on almost every path.
+pub const DEFAULT_MAX_UDP_PAYLOAD: u16 = 1232;
+/// The TTL of CHAOS-class identity answers.
+const CHAOS_TTL: u32 = 0;
+
+/// How the engine is configured; shared by every query.
+#[derive(Clone, Debug)]
+pub struct AnswerConfig {
+    /// The NSID to return when asked (RFC 5001), usually the anycast instance's name.
+    pub nsid: Option<Vec<u8>>,
+    /// The text for CHAOS TXT `id.server.` and `hostname.bind.`; none refuses them.
+    pub identity: Option<Vec<u8>>,
+    /// The text for CHAOS TXT `version.server.` and `version.bind.`; none refuses them.
+    pub version: Option<Vec<u8>>,
+    /// Our UDP payload limit, also advertised in our OPT record.
+    pub max_udp_payload: u16,
+}
+
+impl Default for AnswerConfig {
+    fn default() -> AnswerConfig {
+        AnswerConfig {
+            nsid: None,
+            identity: None,
+            version: Some(format!("globe {}", env!("CARGO_PKG_VERSION")).into_bytes()),
+            max_udp_payload: DEFAULT_MAX_UDP_PAYLOAD,
+        }
+    }
+}
+
+/// How the query arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// A UDP datagram: responses are limited to 512 octets or the EDNS payload size.
+    Udp,
+    /// A TCP message (RFC 7766): responses may be up to 65535 octets.
+    Tcp,
+}
+
+/// What kind of response was produced, for rate limiting (which counts per kind, as Knot's and NSD's RRL
+/// do) and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResponseKind {
+    /// Data in the answer section.
+    Positive,
+    /// A referral to a child zone.
+    Referral,
+    /// NXDOMAIN.
+    NxDomain,
+    /// NOERROR with no data.
+    NoData,
+    /// Any other RCODE (FORMERR, REFUSED, NOTIMP, BADVERS...).
+    Error,
+}
+
+/// A summary of a response, for metrics and rate limiting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// The response code.
+    pub rcode: Rcode,
+    /// The question's type (0 when there was no readable question).
+    pub qtype: RType,
+    /// The kind of response.
+    pub kind: ResponseKind,
+    /// Whether TC was set.
+    pub truncated: bool,
+    /// The name rate limiting accounts the response to: the query name for positive answers, the zone
+    /// (or delegation) for negative ones and referrals, so random subdomains share one bucket.
+    pub rrl_name: Option<Name>,
+}
+
+/// What the shell should do with a request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Send these bytes.
+    Respond(Vec<u8>, Summary),
+    /// A zone transfer request over TCP (AXFR or IXFR), for the transfer module.
+    Transfer(Box<Message>),
+    /// A NOTIFY (RFC 1996), for the secondary-zone module.
+    Notify(Box<Message>),
+    /// Send nothing (a response, or bytes too short to answer).
+    Drop,
+}
+
+/// The answer engine.
+#[derive(Clone, Debug, Default)]
+pub struct Responder {
+    config: AnswerConfig,
+}
+
+impl Responder {
+    /// An engine with this configuration.
+    pub fn new(config: AnswerConfig) -> Responder {
+        Responder { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AnswerConfig {
+        &self.config
+    }
+
+    /// Answers one request. `buf` is a buffer to reuse for the response.
+    pub fn respond(
+        &self,
+        zones: &ZoneSet,
+        request: &[u8],
+        transport: Transport,
+        buf: Vec<u8>,
+    ) -> Outcome {
+        let Ok(header) = Header::parse(request) else {
+            return Outcome::Drop;
+        };
+        if header.qr || request.len() < globe_dns::message::HEADER_LEN {
+            return Outcome::Drop;
+        }
+        let query = match Message::parse(request) {
+            Ok(query) => query,
+            Err(error) => return self.formerr(header, error, buf),
+        };
+        match header.opcode() {
+            Opcode::QUERY => {}
+            Opcode::NOTIFY => return Outcome::Notify(Box::new(query)),
+            _ => return self.error(&query, Rcode::NOTIMP, transport, buf),
+        }
+        if query.questions.len() != 1 {
+            return self.error(&query, Rcode::FORMERR, transport, buf);
+        }
+        if let Some(edns) = &query.edns {
+            if edns.version > 0 {
+                return self.error(&query, Rcode::BADVERS, transport, buf);
+            }
+        }
+        let question = &query.questions[0];
+        match question.qclass {
+            Class::IN | Class::ANY => {}
+            Class::CH => return self.chaos(&query, transport, buf),
+            _ => return self.error(&query, Rcode::REFUSED, transport, buf),
+        }
+        if question.qtype == RType::AXFR || question.qtype == RType::IXFR {
+            if transport == Transport::Tcp {
+                return Outcome::Transfer(Box::new(query));
+            }
+            if question.qtype == RType::AXFR {
+                return self.error(&query, Rcode::FORMERR, transport, buf);
+            }
+        }
+        if question.qtype.is_meta() && question.qtype != RType::ANY && question.qtype != RType::IXFR
+        {
+            return self.error(&query, Rcode::FORMERR, transport, buf);
+        }
+        let lower = question.name.to_lowercase();
+        let zone = match find_zone(zones, &lower, question.qtype) {
+            Some(zone) => zone,
+            None => return self.error(&query, Rcode::REFUSED, transport, buf),
+        };
+        let answer = if question.qtype == RType::IXFR {
+            // IXFR over UDP: the current SOA tells the client to come back over TCP (RFC 1995 §2).
+            let mut answer = Answer::new(zone);
+            answer.answer.push(soa_entry(zone, zone.soa_ttl()));
+            answer
+        } else {
+            resolve(zone, &question.name, &lower, question.qtype)
+        };
+        self.write(&query, transport, answer, buf)
+    }
+
+    fn limit(&self, query: &Message, transport: Transport) -> usize {
+        match transport {
+            Transport::Tcp => u16::MAX as usize,
+            Transport::Udp => match &query.edns {
+                Some(edns) => edns
+                    .effective_udp_payload()
+                    .min(self.config.max_udp_payload)
+                    .max(512) as usize,
+                None => PLAIN_UDP_LIMIT,
+            },
+        }
+    }
+
+    fn response_edns(&self, query: &Message, rcode: Rcode) -> Option<Edns> {
+        let asked = query.edns.as_ref()?;
+        let mut options = Vec::new();
+        if asked.has_nsid() {
+            if let Some(nsid) = &self.config.nsid {
+                options.push(EdnsOption::Nsid(nsid.clone()));
+            }
+        }
+        Some(Edns {
+            udp_payload: self.config.max_udp_payload,
+            extended_rcode: rcode.extended_bits(),
+            version: 0,
+            dnssec_ok: asked.dnssec_ok,
+            z: 0,
+            options,
+        })
+    }
+
+    fn response_header(query: &Message, rcode: Rcode) -> Header {
+        Header {
+            id: query.header.id,
+            qr: true,
+            opcode: query.header.opcode,
+            aa: false,
+            tc: false,
+            rd: query.header.rd,
+            ra: false,
+            z: false,
+            ad: false,
+            cd: query.header.cd,
+            rcode: rcode.header_bits(),
+        }
+    }
+
+    /// A response with only the question (and OPT), for errors.
+    fn error(&self, query: &Message, rcode: Rcode, transport: Transport, buf: Vec<u8>) -> Outcome {
+        let edns = self.response_edns(query, rcode);
+        let header = Self::response_header(query, rcode);
+        let limit = self.limit(query, transport) - edns.as_ref().map_or(0, Edns::wire_len);
+        let mut builder = MessageBuilder::new(Writer::from_buffer(buf), header, limit);
+        for q in query.questions.iter().take(1) {
+            builder.question(q);
+        }
+        if let Some(edns) = &edns {
+            builder.edns(edns);
+        }
+        let summary = Summary {
+            rcode,
+            qtype: query.question().map_or(RType(0), |q| q.qtype),
+            kind: ResponseKind::Error,
+            truncated: false,
+            rrl_name: None,
+        };
+        Outcome::Respond(builder.finish(), summary)
+    }
+
+    /// FORMERR for a message we could not decode: echo the ID, opcode and RD; no question.
+    fn formerr(&self, query_header: Header, _error: WireError, buf: Vec<u8>) -> Outcome {
+        let mut header = Header {
+            id: query_header.id,
+            qr: true,
+            opcode: query_header.opcode,
+            ..Header::default()
+        };
+        header.rd = query_header.rd;
+        header.cd = query_header.cd;
+        header.rcode = Rcode::FORMERR.header_bits();
+        let builder = MessageBuilder::new(Writer::from_buffer(buf), header, usize::MAX);
+        let summary = Summary {
+            rcode: Rcode::FORMERR,
+            qtype: RType(0),
+            kind: ResponseKind::Error,
+            truncated: false,
+            rrl_name: None,
+        };
+        Outcome::Respond(builder.finish(), summary)
+    }
+
+    /// CHAOS-class TXT queries that identify the server (`id.server.`, `hostname.bind.`) or its version.
+    fn chaos(&self, query: &Message, transport: Transport, buf: Vec<u8>) -> Outcome {
+        let question = &query.questions[0];
+        let lower = question.name.to_lowercase();
+        let text = match lower.to_string().as_str() {
+            "id.server." | "hostname.bind." => self.config.identity.clone(),
+            "version.server." | "version.bind." => self.config.version.clone(),
+            _ => None,
+        };
+        let Some(text) = text else {
+            return self.error(query, Rcode::REFUSED, transport, buf);
+        };
+        let mut answer = Answer::chaos();
+        if question.qtype == RType::TXT || question.qtype == RType::ANY {
+            let strings = text.chunks(255).map(<[u8]>::to_vec).collect();
+            answer.answer.push(Entry {
+                owner: Cow::Owned(question.name.clone()),
+                class: Class::CH,
+                ttl: CHAOS_TTL,
+                data: Cow::Owned(vec![RData::Txt(strings)]),
+            });
+        } else {
+            answer.kind = ResponseKind::NoData;
+        }
+        self.write(query, transport, answer, buf)
+    }
+
+    fn write(
+        &self,
+        query: &Message,
+        transport: Transport,
+        answer: Answer<'_>,
+        buf: Vec<u8>,
+    ) -> Outcome {
+        let edns = self.response_edns(query, answer.rcode);
+        let mut header = Self::response_header(query, answer.rcode);
+        header.aa = answer.authoritative;
+        let limit = self.limit(query, transport) - edns.as_ref().map_or(0, Edns::wire_len);
+        let mut builder = MessageBuilder::new(Writer::from_buffer(buf), header, limit);
+        builder.question(&query.questions[0]);
+        let dnssec_ok = query.edns.as_ref().is_some_and(|e| e.dnssec_ok);
+        let mut truncated = false;
+        'sections: for (section, entries) in [
+            (Section::Answer, &answer.answer),
+            (Section::Authority, &answer.authority),
+        ] {
+            for entry in entries {
+                if !dnssec_ok && entry.is_dnssec() && section == Section::Authority {
+                    continue;
+                }
+                if push(&mut builder, section, entry).is_err() {
+                    truncated = true;
+                    break 'sections;
+                }
+            }
+        }
+        if !truncated {
+            for entry in &answer.additional {
+                if push(&mut builder, Section::Additional, &entry.entry).is_err() && entry.required
+                {
+                    truncated = true;
+                    break;
+                }
+            }
+        }
+        if truncated {
+            header.tc = true;
+            builder.set_header(header);
+        }
+        if let Some(edns) = &edns {
+            builder.edns(edns);
+        }
+        let summary = Summary {
+            rcode: answer.rcode,
+            qtype: query.questions[0].qtype,
+            kind: answer.kind,
+            truncated,
+            rrl_name: answer.rrl_name,
+        };
+        Outcome::Respond(builder.finish(), summary)
+    }
+}
+
+fn push(builder: &mut MessageBuilder, section: Section, entry: &Entry<'_>) -> Result<(), Full> {
+    builder.rrset(section, &entry.owner, entry.class, entry.ttl, &entry.data)
+}
+
+/// The zone to answer from. A DS query for a zone's apex belongs to the parent zone when we serve it
+/// too (RFC 4035 §3.1.4.1).
+fn find_zone<'z>(zones: &'z ZoneSet, lower: &Name, qtype: RType) -> Option<&'z Arc<Zone>> {
+    let zone = zones.find(lower.as_wire())?;
+    if qtype == RType::DS && zone.origin() == lower {
+        if let Some(parent) = lower.parent() {
+            if let Some(parent_zone) = zones.find(parent.as_wire()) {
+                return Some(parent_zone);
+            }
+        }
+    }
+    Some(zone)
+}
+
+/// One RRset to write.
+#[derive(Clone, Debug)]
+struct Entry<'a> {
+    owner: Cow<'a, Name>,
+    class: Class,
+    ttl: u32,
+    data: Cow<'a, [RData]>,
+}
+
+impl Entry<'_> {
+    fn is_dnssec(&self) -> bool {
+        matches!(
+            self.data.first().map(RData::rtype),
+            Some(RType::DS) | Some(RType::RRSIG) | Some(RType::NSEC)
+        )
+    }
+}
+
+/// An additional-section RRset; `required` glue that does not fit sets TC (RFC 9471).
+#[derive(Clone, Debug)]
+struct Additional<'a> {
+    entry: Entry<'a>,
+    required: bool,
+}
+
+/// The answer before it is written.
+#[derive(Debug)]
+struct Answer<'a> {
+    rcode: Rcode,
+    authoritative: bool,
+    kind: ResponseKind,
+    answer: Vec<Entry<'a>>,
+    authority: Vec<Entry<'a>>,
+    additional: Vec<Additional<'a>>,
+    rrl_name: Option<Name>,
+}
+
+impl<'a> Answer<'a> {
+    fn new(zone: &'a Zone) -> Answer<'a> {
+        Answer {
+            rcode: Rcode::NOERROR,
+            authoritative: true,
+            kind: ResponseKind::Positive,
+            answer: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            rrl_name: Some(zone.origin().clone()),
+        }
+    }
+
+    fn chaos() -> Answer<'a> {
+        Answer {
+            rcode: Rcode::NOERROR,
+            authoritative: true,
+            kind: ResponseKind::Positive,
+            answer: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            rrl_name: None,
+        }
+    }
+}
+
+fn soa_entry(zone: &Zone, ttl: u32) -> Entry<'_> {
+    Entry {
+        owner: Cow::Borrowed(zone.origin()),
+        class: zone.class(),
+        ttl,
+        data: Cow::Owned(vec![RData::Soa(zone.soa().clone())]),
+    }
+}
+
+fn rrset_entry<'a>(owner: Cow<'a, Name>, zone: &Zone, set: &'a RRset) -> Entry<'a> {
+    Entry {
+        owner,
+        class: zone.class(),
+        ttl: set.ttl,
+        data: Cow::Borrowed(&set.data),
+    }
+}
+
+/// Where the search for a name in a zone ended.
+enum Found<'z> {
+    /// The name exists (possibly as an empty non-terminal).
+    Exact(&'z Node),
+    /// A zone cut above (or at) the name: the node holding the NS RRset and its owner.
+    Delegation(&'z Node, Name),
+    /// A DNAME strictly above the name: its node and owner.
+    Dname(&'z Node, Name),
+    /// The name matches the wildcard below its closest encloser.
+    Wildcard(&'z Node),
+    /// The name does not exist.
+    NxDomain,
+}
+
+/// Walks from the apex down to `lower` (lower-cased), stopping at zone cuts and DNAMEs (RFC 1034
+/// §4.3.2 step 3, RFC 6672 §3.2). A DS query at a cut is answered from the parent's side of it.
+fn find<'z>(zone: &'z Zone, lower: &Name, qtype: RType) -> Found<'z> {
+    let wire = lower.as_wire();
+    let offsets = LabelOffsets::new(wire);
+    let offsets = offsets.as_slice();
+    let depth = offsets.len() - zone.origin().label_count();
+    // offsets[depth] is the apex; walk from the label just below it towards the query name.
+    let mut closest: Option<usize> = None;
+    for level in (0..depth).rev() {
+        let start = offsets[level] as usize;
+        let Some(node) = zone.node(&wire[start..]) else {
+            closest = Some(level + 1);
+            break;
+        };
+        let at_qname = level == 0;
+        if node.rrset(RType::NS).is_some() && !(at_qname && qtype == RType::DS) {
+            return Found::Delegation(node, name_at(wire, start));
+        }
+        if !at_qname && node.rrset(RType::DNAME).is_some() {
+            return Found::Dname(node, name_at(wire, start));
+        }
+    }
+    match closest {
+        None => match zone.node(wire) {
+            Some(node) => Found::Exact(node),
+            None => Found::NxDomain,
+        },
+        Some(encloser_level) => {
+            let encloser_start = offsets
+                .get(encloser_level)
+                .map_or(wire.len() - 1, |&o| o as usize);
+            let mut wildcard = Vec::with_capacity(2 + wire.len() - encloser_start);
+            wildcard.extend_from_slice(&[1, b'*']);
+            wildcard.extend_from_slice(&wire[encloser_start..]);
+            match zone.node(&wildcard) {
+                Some(node) => Found::Wildcard(node),
+                None => Found::NxDomain,
+            }
+        }
+    }
+}
+
+fn name_at(wire: &[u8], start: usize) -> Name {
+    Name::from_wire(&wire[start..]).unwrap_or_else(|_| Name::root())
+}
+
+/// Builds the answer for `qname` in `zone`, following CNAMEs and DNAMEs that stay inside the zone.
+fn resolve<'z>(zone: &'z Zone, qname: &Name, lower: &Name, qtype: RType) -> Answer<'z> {
+    let mut answer = Answer::new(zone);
+    let mut current: Name = qname.clone();
+    let mut current_lower: Name = lower.clone();
+    for link in 0..=MAX_CHAIN_LENGTH {
+        if link > 0 && !current_lower.is_subdomain_of(zone.origin()) {
+            // The chain leaves the zone: the resolver takes it from here.
+            return answer;
+        }
+        if link == MAX_CHAIN_LENGTH {
+            return answer;
+        }
+        match find(zone, &current_lower, qtype) {
+            Found::Exact(node) | Found::Wildcard(node) => {
+                let owner: Cow<'z, Name> = Cow::Owned(current.clone());
+                if qtype == RType::ANY && !node.is_empty() {
+                    for set in node.rrsets.iter() {
+                        answer.answer.push(rrset_entry(owner.clone(), zone, set));
+                    }
+                    if link == 0 {
+                        answer.rrl_name = Some(current_lower.clone());
+                    }
+                    return answer;
+                }
+                if let Some(set) = node.rrset(qtype) {
+                    answer.answer.push(rrset_entry(owner, zone, set));
+                    add_additional(zone, &mut answer, set, false);
+                    if link == 0 {
+                        answer.rrl_name = Some(current_lower.clone());
+                    }
+                    return answer;
+                }
+                if let Some(set) = node.rrset(RType::CNAME) {
+                    answer.answer.push(rrset_entry(owner, zone, set));
+                    let Some(RData::Cname(target)) = set.data.first() else {
+                        return answer;
+                    };
+                    current = target.clone();
+                    current_lower = target.to_lowercase();
+                    continue;
+                }
+                // NODATA (RFC 2308 §2.2).
+                answer.kind = ResponseKind::NoData;
+                answer.authority.push(soa_entry(zone, zone.negative_ttl()));
+                return answer;
+            }
+            Found::Delegation(node, cut) => {
+                // A referral: NS of the cut in authority, DS when present, glue in additional.
+                let Some(ns) = node.rrset(RType::NS) else {
+                    return answer;
+                };
+                if link == 0 {
+                    answer.authoritative = false;
+                    answer.kind = ResponseKind::Referral;
+                }
+                answer.rrl_name = Some(cut.clone());
+                answer
+                    .authority
+                    .push(rrset_entry(Cow::Owned(cut.clone()), zone, ns));
+                if let Some(ds) = node.rrset(RType::DS) {
+                    answer
+                        .authority
+                        .push(rrset_entry(Cow::Owned(cut), zone, ds));
+                }
+                add_additional(zone, &mut answer, ns, true);
+                return answer;
+            }
+            Found::Dname(node, owner) => {
+                let Some(set) = node.rrset(RType::DNAME) else {
+                    return answer;
+                };
+                let Some(RData::Dname(target)) = set.data.first() else {
+                    return answer;
+                };
+                answer
+                    .answer
+                    .push(rrset_entry(Cow::Owned(owner.clone()), zone, set));
+                match current.replace_suffix(&owner, target) {
+                    Ok(synthesized) => {
+                        answer.answer.push(Entry {
+                            owner: Cow::Owned(current.clone()),
+                            class: zone.class(),
+                            ttl: set.ttl,
+                            data: Cow::Owned(vec![RData::Cname(synthesized.clone())]),
+                        });
+                        current_lower = synthesized.to_lowercase();
+                        current = synthesized;
+                    }
+                    Err(_) => {
+                        // The substituted name is too long (RFC 6672 §2.2).
+                        answer.rcode = Rcode::YXDOMAIN;
+                        answer.kind = ResponseKind::Error;
+                        return answer;
+                    }
+                }
+            }
+            Found::NxDomain => {
+                answer.rcode = Rcode::NXDOMAIN;
+                answer.kind = ResponseKind::NxDomain;
+                answer.authority.push(soa_entry(zone, zone.negative_ttl()));
+                return answer;
+            }
+        }
+    }
+    answer
+}
+
+/// Adds A and AAAA records for the names an RRset points to (NS, MX, SRV targets) when they are in
+/// the zone. For a referral, glue for names below the cut is required (RFC 9471).
+fn add_additional<'z>(zone: &'z Zone, answer: &mut Answer<'z>, set: &'z RRset, referral: bool) {
+    for data in set.data.iter() {
+        let Some(target) = data.additional_target() else {
+            continue;
+        };
+        let lower = target.to_lowercase();
+        if !lower.is_subdomain_of(zone.origin()) {
+            continue;
+        }
+        let Some(node) = zone.node(lower.as_wire()) else {
+            continue;
+        };
+        for rtype in [RType::A, RType::AAAA] {
+            if let Some(addresses) = node.rrset(rtype) {
+                let duplicate = answer.additional.iter().any(|a| {
+                    a.entry.owner.as_ref() == target
+                        && a.entry.data.first().map(RData::rtype) == Some(rtype)
+                });
+                if duplicate {
+                    continue;
+                }
+                answer.additional.push(Additional {
+                    entry: rrset_entry(Cow::Borrowed(target), zone, addresses),
+                    required: referral,
+                });
+            }
+        }
+    }
+}
+
+/// Builds a question for tests and clients.
+pub fn question(name: &Name, qtype: RType) -> Question {
+    Question {
+        name: name.clone(),
+        qtype,
+        qclass: Class::IN,
+    }
+}

@@ -1,0 +1,144 @@
+//! The control plane: signals (SIGHUP reloads, SIGTERM/SIGINT stop), the control socket that
+//! `globe auth reload` and `globe auth status` talk to (one line in, text out), the Prometheus endpoint,
+//! and replies to NOTIFY.
+
+use super::Shared;
+use globe_dns::{Header, Message, MessageBuilder, Rcode, Writer};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, UnixListener, UnixStream};
+use tokio::signal::unix::{signal, SignalKind};
+
+/// Waits for SIGTERM or SIGINT, reloading on every SIGHUP meanwhile.
+pub async fn wait_for_signals(shared: Arc<Shared>) {
+    let (Ok(mut hangup), Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = hangup.recv() => {
+                let shared = shared.clone();
+                let errors = tokio::task::spawn_blocking(move || shared.reload()).await.unwrap_or_default();
+                tracing::info!(errors = errors.len(), "reloaded on SIGHUP");
+            }
+            _ = terminate.recv() => return,
+            _ = interrupt.recv() => return,
+        }
+    }
+}
+
+/// Serves the control socket.
+pub async fn serve_control(listener: UnixListener, shared: Arc<Shared>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let _ = control_connection(stream, shared).await;
+        });
+    }
+}
+
+async fn control_connection(stream: UnixStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    let (reader, mut writer) = stream.into_split();
+    let mut line = String::new();
+    BufReader::new(reader).read_line(&mut line).await?;
+    let reply = match line.trim() {
+        "reload" => {
+            let shared = shared.clone();
+            let errors = tokio::task::spawn_blocking(move || shared.reload())
+                .await
+                .unwrap_or_default();
+            if errors.is_empty() {
+                "ok: reloaded\n".to_string()
+            } else {
+                let mut text =
+                    String::from("error: kept the previous version of zones that failed:\n");
+                for error in errors {
+                    text.push_str(&error);
+                    text.push('\n');
+                }
+                text
+            }
+        }
+        "status" => {
+            let zones = shared.zones();
+            let mut origins: Vec<_> = zones.iter().collect();
+            origins.sort_by(|a, b| a.origin().cmp(b.origin()));
+            let mut text = String::from("ok\n");
+            for zone in origins {
+                text.push_str(&format!(
+                    "zone {} serial {} records {}\n",
+                    zone.origin(),
+                    zone.serial(),
+                    zone.record_count()
+                ));
+            }
+            text
+        }
+        other => format!("error: unknown command {other:?} (reload, status)\n"),
+    };
+    writer.write_all(reply.as_bytes()).await?;
+    writer.shutdown().await
+}
+
+/// Sends one command to a running server's control socket and returns its reply.
+pub fn send_command(path: &Path, command: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::os::unix::net::UnixStream::connect(path)?;
+    stream.write_all(format!("{command}\n").as_bytes())?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply)?;
+    Ok(reply)
+}
+
+/// Serves `GET /metrics` (any path) in the Prometheus text format over plain HTTP/1.1.
+pub async fn serve_metrics(listener: TcpListener, shared: Arc<Shared>) {
+    while let Ok((mut stream, _)) = listener.accept().await {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut request = [0u8; 2048];
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut request))
+                    .await;
+            let body = shared.metrics.render();
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+/// The reply to a NOTIFY (RFC 1996 §4.7): NOERROR with AA for a zone we serve, NOTAUTH otherwise.
+pub fn notify_response(shared: &Shared, message: &Message, peer: SocketAddr) -> Vec<u8> {
+    let known = message
+        .question()
+        .is_some_and(|q| shared.zones().get(&q.name).is_some());
+    let rcode = if known {
+        Rcode::NOERROR
+    } else {
+        Rcode::NOTAUTH
+    };
+    tracing::info!(%peer, known, "NOTIFY received");
+    let header = Header {
+        id: message.header.id,
+        qr: true,
+        opcode: message.header.opcode,
+        aa: known,
+        rcode: rcode.header_bits(),
+        ..Header::default()
+    };
+    let mut builder = MessageBuilder::new(Writer::with_capacity(512), header, usize::MAX);
+    if let Some(q) = message.question() {
+        builder.question(q);
+    }
+    builder.finish()
+}

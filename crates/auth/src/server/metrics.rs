@@ -1,0 +1,196 @@
+//! Prometheus metrics of the authoritative server: counters updated with relaxed atomics on the query
+//! path, rendered in the text exposition format on demand.
+
+use crate::answer::{Summary, Transport};
+use globe_dns::{Name, RType};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Query types counted separately; every other type is counted as `other`.
+const TRACKED_TYPES: [RType; 16] = [
+    RType::A,
+    RType::AAAA,
+    RType::NS,
+    RType::CNAME,
+    RType::SOA,
+    RType::PTR,
+    RType::MX,
+    RType::TXT,
+    RType::SRV,
+    RType::DS,
+    RType::DNSKEY,
+    RType::SVCB,
+    RType::HTTPS,
+    RType::CAA,
+    RType::ANY,
+    RType::AXFR,
+];
+const TYPE_SLOTS: usize = TRACKED_TYPES.len() + 1;
+/// RCODEs 0..=23 are counted by value; anything above as `other`.
+const RCODE_SLOTS: usize = 25;
+
+/// The server's counters.
+pub struct Metrics {
+    queries: Vec<AtomicU64>,
+    truncated: AtomicU64,
+    rrl_dropped: AtomicU64,
+    rrl_slipped: AtomicU64,
+    dropped: AtomicU64,
+    zone_serials: Mutex<Vec<(Name, u32)>>,
+    reloads_ok: AtomicU64,
+    reloads_failed: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            queries: (0..2 * TYPE_SLOTS * RCODE_SLOTS)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            truncated: AtomicU64::new(0),
+            rrl_dropped: AtomicU64::new(0),
+            rrl_slipped: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            zone_serials: Mutex::new(Vec::new()),
+            reloads_ok: AtomicU64::new(0),
+            reloads_failed: AtomicU64::new(0),
+        }
+    }
+}
+
+fn type_slot(rtype: RType) -> usize {
+    TRACKED_TYPES
+        .iter()
+        .position(|t| *t == rtype)
+        .unwrap_or(TRACKED_TYPES.len())
+}
+
+impl Metrics {
+    /// Counts one answered query.
+    pub fn record(&self, transport: Transport, summary: &Summary) {
+        let proto = usize::from(transport == Transport::Tcp);
+        let rcode = (summary.rcode.0 as usize).min(RCODE_SLOTS - 1);
+        let index = (proto * TYPE_SLOTS + type_slot(summary.qtype)) * RCODE_SLOTS + rcode;
+        self.queries[index].fetch_add(1, Ordering::Relaxed);
+        if summary.truncated {
+            self.truncated.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a response dropped by rate limiting.
+    pub fn rrl_drop(&self) {
+        self.rrl_dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a response sent truncated by rate limiting.
+    pub fn rrl_slip(&self) {
+        self.rrl_slipped.fetch_add(1, Ordering::Relaxed);
+        self.truncated.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request that got no response (not a query, or unreadable).
+    pub fn drop_request(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a reload.
+    pub fn reload(&self, ok: bool) {
+        if ok {
+            self.reloads_ok.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.reloads_failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records the zones' current serials.
+    pub fn set_serials(&self, serials: Vec<(Name, u32)>) {
+        if let Ok(mut guard) = self.zone_serials.lock() {
+            *guard = serials;
+        }
+    }
+
+    /// The number of queries answered with this transport, type and RCODE (for tests).
+    pub fn queries(&self, transport: Transport, qtype: RType, rcode: u16) -> u64 {
+        let proto = usize::from(transport == Transport::Tcp);
+        let index = (proto * TYPE_SLOTS + type_slot(qtype)) * RCODE_SLOTS
+            + (rcode as usize).min(RCODE_SLOTS - 1);
+        self.queries[index].load(Ordering::Relaxed)
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        out.push_str("# HELP globe_auth_queries_total Queries answered, by transport, query type and response code.\n");
+        out.push_str("# TYPE globe_auth_queries_total counter\n");
+        for proto in 0..2 {
+            for slot in 0..TYPE_SLOTS {
+                for rcode in 0..RCODE_SLOTS {
+                    let value = self.queries[(proto * TYPE_SLOTS + slot) * RCODE_SLOTS + rcode]
+                        .load(Ordering::Relaxed);
+                    if value == 0 {
+                        continue;
+                    }
+                    let qtype = TRACKED_TYPES
+                        .get(slot)
+                        .map_or("other".to_string(), |t| t.to_string());
+                    let rcode_name = if rcode == RCODE_SLOTS - 1 {
+                        "other".to_string()
+                    } else {
+                        globe_dns::Rcode(rcode as u16).to_string()
+                    };
+                    let proto = if proto == 0 { "udp" } else { "tcp" };
+                    let _ = writeln!(
+                        out,
+                        "globe_auth_queries_total{{protocol=\"{proto}\",qtype=\"{qtype}\",rcode=\"{rcode_name}\"}} {value}"
+                    );
+                }
+            }
+        }
+        for (name, help, counter) in [
+            (
+                "globe_auth_responses_truncated_total",
+                "Responses sent with TC set.",
+                &self.truncated,
+            ),
+            (
+                "globe_auth_rrl_dropped_total",
+                "Responses dropped by rate limiting.",
+                &self.rrl_dropped,
+            ),
+            (
+                "globe_auth_rrl_slipped_total",
+                "Responses sent truncated by rate limiting.",
+                &self.rrl_slipped,
+            ),
+            (
+                "globe_auth_requests_dropped_total",
+                "Requests that got no response.",
+                &self.dropped,
+            ),
+            (
+                "globe_auth_reloads_ok_total",
+                "Successful reloads.",
+                &self.reloads_ok,
+            ),
+            (
+                "globe_auth_reloads_failed_total",
+                "Reloads that kept some previous data.",
+                &self.reloads_failed,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP globe_auth_zone_serial The SOA serial served, per zone.\n# TYPE globe_auth_zone_serial gauge\n");
+        if let Ok(serials) = self.zone_serials.lock() {
+            for (zone, serial) in serials.iter() {
+                let _ = writeln!(out, "globe_auth_zone_serial{{zone=\"{zone}\"}} {serial}");
+            }
+        }
+        out
+    }
+}

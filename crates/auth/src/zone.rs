@@ -1,0 +1,344 @@
+//! The in-memory zone: owner names (lower-cased) mapped to their RRsets, with empty non-terminals filled
+//! in, built once from a list of records and then read-only, so a new version replaces an old one
+//! atomically. `ZoneSet` finds the zone that is closest to a query name.
+
+use foldhash::fast::RandomState;
+use globe_dns::{Class, Name, RData, RType, Record, Soa};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// All records of one owner and type, sharing one TTL (RFC 2181 §5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RRset {
+    /// The type.
+    pub rtype: RType,
+    /// The TTL (the lowest given, when the zone file disagreed with itself).
+    pub ttl: u32,
+    /// The records' data, in zone file order, without duplicates.
+    pub data: Box<[RData]>,
+}
+
+/// The RRsets at one owner name; empty for an empty non-terminal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Node {
+    /// The RRsets, at most one per type.
+    pub rrsets: Box<[RRset]>,
+}
+
+impl Node {
+    /// The RRset of a type, if present.
+    pub fn rrset(&self, rtype: RType) -> Option<&RRset> {
+        self.rrsets.iter().find(|set| set.rtype == rtype)
+    }
+
+    /// Whether the node has no data (an empty non-terminal).
+    pub fn is_empty(&self) -> bool {
+        self.rrsets.is_empty()
+    }
+}
+
+/// One zone's data.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    origin: Name,
+    class: Class,
+    soa_ttl: u32,
+    soa: Soa,
+    /// Keyed by the lower-cased wire form, so lookups borrow a slice of the query name.
+    nodes: HashMap<Box<[u8]>, Node, RandomState>,
+    record_count: usize,
+}
+
+/// Why records could not be made into a zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZoneError {
+    /// The apex has no SOA record.
+    MissingSoa,
+    /// The apex has more than one SOA record.
+    MultipleSoa,
+    /// The apex has no NS records.
+    MissingApexNs,
+    /// A record's owner is not at or below the origin.
+    OutOfZone(Name),
+    /// A record's class differs from the SOA's.
+    ClassMismatch(Name),
+}
+
+impl fmt::Display for ZoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ZoneError::MissingSoa => f.write_str("no SOA record at the zone apex"),
+            ZoneError::MultipleSoa => f.write_str("more than one SOA record at the zone apex"),
+            ZoneError::MissingApexNs => f.write_str("no NS records at the zone apex"),
+            ZoneError::OutOfZone(name) => write!(f, "{name} is outside the zone"),
+            ZoneError::ClassMismatch(name) => write!(f, "{name} has a class other than the SOA's"),
+        }
+    }
+}
+
+impl std::error::Error for ZoneError {}
+
+impl Zone {
+    /// Builds a zone from its records. The origin is the owner of the SOA record unless given.
+    pub fn from_records(origin: Option<&Name>, records: Vec<Record>) -> Result<Zone, ZoneError> {
+        let origin = match origin {
+            Some(origin) => origin.to_lowercase(),
+            None => records
+                .iter()
+                .find(|r| r.rtype() == RType::SOA)
+                .map(|r| r.name.to_lowercase())
+                .ok_or(ZoneError::MissingSoa)?,
+        };
+        let mut staging: HashMap<Name, Vec<(RType, u32, Vec<RData>)>> = HashMap::new();
+        let mut class = None;
+        let mut record_count = 0;
+        for record in records {
+            if !record.name.is_subdomain_of(&origin) {
+                return Err(ZoneError::OutOfZone(record.name));
+            }
+            let rtype = record.rtype();
+            if rtype == RType::SOA {
+                class = Some(record.class);
+            }
+            let sets = staging.entry(record.name.to_lowercase()).or_default();
+            match sets.iter_mut().find(|(t, _, _)| *t == rtype) {
+                Some((_, ttl, data)) => {
+                    if !data.contains(&record.data) {
+                        data.push(record.data);
+                        record_count += 1;
+                    }
+                    *ttl = (*ttl).min(record.ttl);
+                }
+                None => {
+                    sets.push((rtype, record.ttl, vec![record.data]));
+                    record_count += 1;
+                }
+            }
+        }
+        let class = class.ok_or(ZoneError::MissingSoa)?;
+        let apex = staging.get(&origin).ok_or(ZoneError::MissingSoa)?;
+        let (soa_ttl, soa) = match apex.iter().find(|(t, _, _)| *t == RType::SOA) {
+            Some((_, ttl, data)) if data.len() == 1 => match &data[0] {
+                RData::Soa(soa) => (*ttl, soa.clone()),
+                _ => return Err(ZoneError::MissingSoa),
+            },
+            Some(_) => return Err(ZoneError::MultipleSoa),
+            None => return Err(ZoneError::MissingSoa),
+        };
+        if !apex.iter().any(|(t, _, _)| *t == RType::NS) {
+            return Err(ZoneError::MissingApexNs);
+        }
+        let origin_labels = origin.label_count();
+        let mut nodes: HashMap<Box<[u8]>, Node, RandomState> = HashMap::with_capacity_and_hasher(
+            staging.len() + staging.len() / 8,
+            RandomState::default(),
+        );
+        let owners: Vec<Name> = staging.keys().cloned().collect();
+        for (owner, sets) in staging {
+            let rrsets = sets
+                .into_iter()
+                .map(|(rtype, ttl, data)| RRset {
+                    rtype,
+                    ttl,
+                    data: data.into_boxed_slice(),
+                })
+                .collect();
+            nodes.insert(owner.as_wire().into(), Node { rrsets });
+        }
+        // Empty non-terminals: every name between an owner and the origin exists (RFC 4592 §2.2.2).
+        for owner in owners {
+            let mut name = owner;
+            while name.label_count() > origin_labels {
+                let Some(parent) = name.parent() else { break };
+                if nodes.contains_key(parent.as_wire()) {
+                    break;
+                }
+                nodes.insert(parent.as_wire().into(), Node::default());
+                name = parent;
+            }
+        }
+        Ok(Zone {
+            origin,
+            class,
+            soa_ttl,
+            soa,
+            nodes,
+            record_count,
+        })
+    }
+
+    /// The apex name (lower case).
+    pub fn origin(&self) -> &Name {
+        &self.origin
+    }
+
+    /// The zone's class.
+    pub fn class(&self) -> Class {
+        self.class
+    }
+
+    /// The SOA record's data.
+    pub fn soa(&self) -> &Soa {
+        &self.soa
+    }
+
+    /// The SOA record's TTL.
+    pub fn soa_ttl(&self) -> u32 {
+        self.soa_ttl
+    }
+
+    /// The serial.
+    pub fn serial(&self) -> u32 {
+        self.soa.serial
+    }
+
+    /// The TTL of negative answers: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3).
+    pub fn negative_ttl(&self) -> u32 {
+        self.soa_ttl.min(self.soa.minimum)
+    }
+
+    /// The node at a name given as lower-cased wire bytes.
+    pub fn node(&self, lower_wire: &[u8]) -> Option<&Node> {
+        self.nodes.get(lower_wire)
+    }
+
+    /// The number of distinct records.
+    pub fn record_count(&self) -> usize {
+        self.record_count
+    }
+
+    /// The number of names (including empty non-terminals).
+    pub fn name_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Every record, SOA first, the rest in canonical order (for AXFR and diffs).
+    pub fn records(&self) -> Vec<Record> {
+        let mut owners: Vec<Name> = self
+            .nodes
+            .keys()
+            .filter_map(|k| Name::from_wire(k).ok())
+            .collect();
+        owners.sort();
+        let mut out = Vec::with_capacity(self.record_count);
+        out.push(Record {
+            name: self.origin.clone(),
+            class: self.class,
+            ttl: self.soa_ttl,
+            data: RData::Soa(self.soa.clone()),
+        });
+        for owner in owners {
+            let Some(node) = self.nodes.get(owner.as_wire()) else {
+                continue;
+            };
+            for set in node.rrsets.iter() {
+                if set.rtype == RType::SOA {
+                    continue;
+                }
+                for data in set.data.iter() {
+                    out.push(Record {
+                        name: owner.clone(),
+                        class: self.class,
+                        ttl: set.ttl,
+                        data: data.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The owner names (lower-cased wire form) with their nodes, in no particular order.
+    pub fn nodes(&self) -> impl Iterator<Item = (&[u8], &Node)> {
+        self.nodes.iter().map(|(k, v)| (&**k, v))
+    }
+}
+
+/// The zones a server is authoritative for, found by longest suffix match.
+#[derive(Clone, Debug, Default)]
+pub struct ZoneSet {
+    zones: HashMap<Box<[u8]>, Arc<Zone>>,
+    /// The deepest origin's label count, to skip useless suffix lookups.
+    max_labels: usize,
+}
+
+impl ZoneSet {
+    /// An empty set.
+    pub fn new() -> ZoneSet {
+        ZoneSet::default()
+    }
+
+    /// Adds or replaces a zone.
+    pub fn insert(&mut self, zone: Arc<Zone>) {
+        self.max_labels = self.max_labels.max(zone.origin().label_count());
+        self.zones.insert(zone.origin().as_wire().into(), zone);
+    }
+
+    /// Removes a zone.
+    pub fn remove(&mut self, origin: &Name) -> Option<Arc<Zone>> {
+        self.zones.remove(origin.to_lowercase().as_wire())
+    }
+
+    /// The zone with exactly this origin.
+    pub fn get(&self, origin: &Name) -> Option<&Arc<Zone>> {
+        self.zones.get(origin.to_lowercase().as_wire())
+    }
+
+    /// The zone whose origin is the longest suffix of a name given as lower-cased wire bytes.
+    pub fn find(&self, lower_wire: &[u8]) -> Option<&Arc<Zone>> {
+        let offsets = LabelOffsets::new(lower_wire);
+        let offsets = offsets.as_slice();
+        let skip = offsets.len().saturating_sub(self.max_labels);
+        offsets[skip..]
+            .iter()
+            .map(|&start| start as usize)
+            .chain(std::iter::once(lower_wire.len().saturating_sub(1)))
+            .find_map(|start| self.zones.get(lower_wire.get(start..)?))
+    }
+
+    /// All zones.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Zone>> {
+        self.zones.values()
+    }
+
+    /// The number of zones.
+    pub fn len(&self) -> usize {
+        self.zones.len()
+    }
+
+    /// Whether there are no zones.
+    pub fn is_empty(&self) -> bool {
+        self.zones.is_empty()
+    }
+}
+
+/// The offsets at which each label of a wire-form name starts, most specific first (the root label is not
+/// included), kept on the stack: a name has at most 127 labels and 255 octets.
+pub struct LabelOffsets {
+    offsets: [u8; 128],
+    count: usize,
+}
+
+impl LabelOffsets {
+    /// Scans a wire-form name.
+    pub fn new(wire: &[u8]) -> LabelOffsets {
+        let mut offsets = [0u8; 128];
+        let mut count = 0;
+        let mut pos = 0usize;
+        while let Some(&len) = wire.get(pos) {
+            if len == 0 || count == offsets.len() {
+                break;
+            }
+            offsets[count] = pos as u8;
+            count += 1;
+            pos += 1 + len as usize;
+        }
+        LabelOffsets { offsets, count }
+    }
+
+    /// The offsets, most specific label first.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.offsets[..self.count]
+    }
+}

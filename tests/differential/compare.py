@@ -1,0 +1,503 @@
+#!/usr/bin/python3
+"""Differential DNS test: send the same queries to a reference and a subject
+server and compare the responses.
+
+  compare.py --reference knot --subject nsd                    # generated zones
+  compare.py --reference knot --subject nsd --root-zone /work/shared/data/dns/root.zone
+  compare.py --reference knot --subject cmd \\
+      --subject-cmd "target/release/globe auth --listen 127.0.0.1:{port} {zone_args} --threads 1 --no-rrl"
+
+Per query and per variant (UDP without EDNS; UDP with EDNS bufsize 1232, DO=0;
+optionally DO=1; TCP for a sample and for everything truncated over UDP) it
+compares: RCODE, header flags QR AA TC RD RA AD CD, the question, OPT presence,
+and the answer/authority/additional sections as sets of RRsets (owner names
+case-insensitive, TTLs exact, rdata exact in DNSSEC-canonical form).  When TC
+is set in either response, only flags and RCODE are compared.
+
+Prints `differential: N queries, M differences`, a breakdown by category and the
+first --max-diffs differences; exits 1 on any difference (2 on harness error).
+"""
+
+import argparse
+import collections
+import os
+import random
+import select
+import signal
+import socket
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import dns.edns           # noqa: E402
+import dns.exception      # noqa: E402
+import dns.flags          # noqa: E402
+import dns.message        # noqa: E402
+import dns.name           # noqa: E402
+import dns.query          # noqa: E402
+import dns.rcode          # noqa: E402
+import dns.rdatatype      # noqa: E402
+
+import gen_zones          # noqa: E402
+import queries as Q       # noqa: E402
+import servers            # noqa: E402
+
+FLAG_NAMES = [("QR", dns.flags.QR), ("AA", dns.flags.AA), ("TC", dns.flags.TC),
+              ("RD", dns.flags.RD), ("RA", dns.flags.RA), ("AD", dns.flags.AD),
+              ("CD", dns.flags.CD)]
+
+VARIANTS = {
+    # name: (use_edns, payload, do_bit)
+    "noedns": (False, 0, False),
+    "edns1232": (True, 1232, False),
+    "edns1232do": (True, 1232, True),
+}
+
+
+def _on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# --------------------------------------------------------------------------
+# wire-level querying
+def build_wire(q, variant, qid):
+    use_edns, payload, do = VARIANTS[variant]
+    if use_edns:
+        m = dns.message.make_query(q.qname, q.qtype, use_edns=0, payload=payload,
+                                   want_dnssec=do)
+    else:
+        m = dns.message.make_query(q.qname, q.qtype, use_edns=False)
+    m.id = qid
+    m.flags = 0
+    if q.rd:
+        m.flags |= dns.flags.RD
+    if q.cd:
+        m.flags |= dns.flags.CD
+    if q.ad:
+        m.flags |= dns.flags.AD
+    return m.to_wire()
+
+
+class UdpClient:
+    """One UDP socket per server; pipelined sends, responses matched by ID."""
+
+    def __init__(self, addr, port, window=48, timeout=2.0, retries=2):
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        self.sock.connect((addr, port))
+        self.sock.setblocking(False)
+        self.window = window
+        self.timeout = timeout
+        self.retries = retries
+
+    def run(self, wires):
+        """wires: {qid: wire} -> {qid: response wire or None}."""
+        results = {}
+        todo = list(wires.keys())
+        for attempt in range(self.retries + 1):
+            pending = {}
+            i = 0
+            while i < len(todo) or pending:
+                while i < len(todo) and len(pending) < self.window:
+                    qid = todo[i]
+                    i += 1
+                    try:
+                        self.sock.send(wires[qid])
+                    except BlockingIOError:
+                        i -= 1
+                        break
+                    pending[qid] = time.monotonic()
+                r, _, _ = select.select([self.sock], [], [], 0.05)
+                if r:
+                    while True:
+                        try:
+                            data = self.sock.recv(65535)
+                        except (BlockingIOError, InterruptedError):
+                            break
+                        except ConnectionRefusedError:
+                            break
+                        if len(data) < 2:
+                            continue
+                        qid = int.from_bytes(data[:2], "big")
+                        if qid in pending:
+                            del pending[qid]
+                            results[qid] = data
+                now = time.monotonic()
+                for qid, t in list(pending.items()):
+                    if now - t > self.timeout:
+                        del pending[qid]
+            todo = [qid for qid in todo if qid not in results]
+            if not todo:
+                break
+        for qid in todo:
+            results[qid] = None
+        return results
+
+    def close(self):
+        self.sock.close()
+
+
+def tcp_query(wire, addr, port, timeout=3.0):
+    try:
+        with socket.create_connection((addr, port), timeout=timeout) as s:
+            s.sendall(len(wire).to_bytes(2, "big") + wire)
+            buf = b""
+            while len(buf) < 2:
+                chunk = s.recv(65535)
+                if not chunk:
+                    return None
+                buf += chunk
+            n = int.from_bytes(buf[:2], "big")
+            while len(buf) < 2 + n:
+                chunk = s.recv(65535)
+                if not chunk:
+                    return None
+                buf += chunk
+            return buf[2:2 + n]
+    except OSError:
+        return None
+
+
+# --------------------------------------------------------------------------
+# normalisation and comparison
+def parse(wire):
+    if wire is None:
+        return None
+    try:
+        return dns.message.from_wire(wire, ignore_trailing=True)
+    except Exception as e:  # malformed response is itself a finding
+        return e
+
+
+def flag_set(m):
+    return {n for n, f in FLAG_NAMES if m.flags & f}
+
+
+def section_map(rrsets, strict_case=False):
+    out = {}
+    for rr in rrsets:
+        name = rr.name.to_text() if strict_case else rr.name.to_text().lower()
+        key = (name, rr.rdclass, rr.rdtype, rr.covers)
+        if strict_case:
+            rd = frozenset(r.to_wire() for r in rr)
+        else:
+            rd = frozenset(r.to_digestable() for r in rr)
+        texts = tuple(sorted(r.to_text() for r in rr))
+        if key in out:     # same RRset split in two places of a section
+            ttl, rd0, t0 = out[key]
+            out[key] = (min(ttl, rr.ttl), rd0 | rd, tuple(sorted(set(t0 + texts))))
+        else:
+            out[key] = (rr.ttl, rd, texts)
+    return out
+
+
+def fmt_key(k):
+    name, _cls, rtype, covers = k
+    t = dns.rdatatype.to_text(rtype)
+    if covers:
+        t += "(%s)" % dns.rdatatype.to_text(covers)
+    return "%s %s" % (name, t)
+
+
+def fmt_rrset(k, v, limit=4):
+    ttl, _rd, texts = v
+    shown = "; ".join(texts[:limit])
+    if len(texts) > limit:
+        shown += "; ... (%d rdatas)" % len(texts)
+    return "%s %d %s" % (fmt_key(k).split(" ")[0], ttl,
+                         fmt_key(k).split(" ", 1)[1] + " " + shown)
+
+
+def compare_section(a, b):
+    """-> (lines, signature) or None when equal (TTL and rdata; text is for show)."""
+    if {k: v[:2] for k, v in a.items()} == {k: v[:2] for k, v in b.items()}:
+        return None
+    lines, sig = [], []
+    only_a = sorted(set(a) - set(b))
+    only_b = sorted(set(b) - set(a))
+    for k in only_a:
+        lines.append("  only in reference: " + fmt_rrset(k, a[k]))
+    for k in only_b:
+        lines.append("  only in subject:   " + fmt_rrset(k, b[k]))
+    if only_a:
+        sig.append("-" + ",".join(sorted({dns.rdatatype.to_text(k[2]) for k in only_a})))
+    if only_b:
+        sig.append("+" + ",".join(sorted({dns.rdatatype.to_text(k[2]) for k in only_b})))
+    for k in sorted(set(a) & set(b)):
+        ta, ra, xa = a[k]
+        tb, rb, xb = b[k]
+        if ra != rb:
+            lines.append("  rdata differs for %s:\n    reference: %s\n    subject:   %s"
+                         % (fmt_key(k), "; ".join(xa[:6]), "; ".join(xb[:6])))
+            sig.append("rdata(%s)" % dns.rdatatype.to_text(k[2]))
+        if ta != tb:
+            lines.append("  TTL differs for %s: reference %d, subject %d" % (fmt_key(k), ta, tb))
+            sig.append("ttl(%s)" % dns.rdatatype.to_text(k[2]))
+    return lines, " ".join(sig)
+
+
+def response_kind(m, q):
+    """Classify the reference response, for grouping."""
+    if m is None or isinstance(m, Exception):
+        return "no-response"
+    rc = m.rcode()
+    if m.flags & dns.flags.TC:
+        return "truncated"
+    if rc == dns.rcode.REFUSED:
+        return "refused"
+    if rc not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        return dns.rcode.to_text(rc).lower()
+    types = {rr.rdtype for rr in m.answer}
+    prefix = ""
+    if dns.rdatatype.DNAME in types and q.qtype != dns.rdatatype.DNAME:
+        prefix = "dname+"
+    elif dns.rdatatype.CNAME in types and q.qtype != dns.rdatatype.CNAME:
+        prefix = "cname+"
+    if rc == dns.rcode.NXDOMAIN:
+        return prefix + "nxdomain"
+    qn = dns.name.from_text(q.qname)
+    final = any(rr.rdtype == q.qtype for rr in m.answer)
+    if final:
+        return prefix + "positive"
+    auth_types = {rr.rdtype for rr in m.authority}
+    if not (m.flags & dns.flags.AA) and dns.rdatatype.NS in auth_types:
+        return prefix + "referral"
+    if not m.answer or prefix:
+        return prefix + "nodata"
+    del qn
+    return "other"
+
+
+def compare_msgs(ra, rb, q, strict_case=False):
+    """-> list of (field, signature, detail lines)."""
+    diffs = []
+    if ra is None or rb is None or isinstance(ra, Exception) or isinstance(rb, Exception):
+        def st(x):
+            return "no response" if x is None else (
+                "unparsable: %s" % x if isinstance(x, Exception) else
+                "rcode %s" % dns.rcode.to_text(x.rcode()))
+        if (ra is None) != (rb is None) or isinstance(ra, Exception) or isinstance(rb, Exception):
+            diffs.append(("response", "%s vs %s" % (st(ra).split(":")[0], st(rb).split(":")[0]),
+                          ["  reference: %s" % st(ra), "  subject:   %s" % st(rb)]))
+        return diffs
+    if ra.rcode() != rb.rcode():
+        diffs.append(("rcode", "%s->%s" % (dns.rcode.to_text(ra.rcode()), dns.rcode.to_text(rb.rcode())),
+                      ["  rcode: reference %s, subject %s" % (dns.rcode.to_text(ra.rcode()),
+                                                              dns.rcode.to_text(rb.rcode()))]))
+    fa, fb = flag_set(ra), flag_set(rb)
+    if fa != fb:
+        sig = " ".join(["-" + f for f in sorted(fa - fb)] + ["+" + f for f in sorted(fb - fa)])
+        diffs.append(("flags", sig, ["  flags: reference %s, subject %s"
+                                     % (" ".join(sorted(fa)), " ".join(sorted(fb)))]))
+    qa = [(r.name.to_text(), r.rdtype, r.rdclass) for r in ra.question]
+    qb = [(r.name.to_text(), r.rdtype, r.rdclass) for r in rb.question]
+    if qa != qb:
+        diffs.append(("question", "question", ["  question: reference %s, subject %s" % (qa, qb)]))
+    if (ra.edns >= 0) != (rb.edns >= 0):
+        diffs.append(("opt", "opt %s/%s" % (ra.edns >= 0, rb.edns >= 0),
+                      ["  OPT present: reference %s, subject %s" % (ra.edns >= 0, rb.edns >= 0)]))
+    if (ra.flags | rb.flags) & dns.flags.TC:
+        return diffs
+    for sec in ("answer", "authority", "additional"):
+        r = compare_section(section_map(getattr(ra, sec), strict_case),
+                            section_map(getattr(rb, sec), strict_case))
+        if r:
+            lines, sig = r
+            diffs.append((sec, sig, lines))
+    return diffs
+
+
+# --------------------------------------------------------------------------
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--reference", choices=["knot", "nsd"], default="knot")
+    ap.add_argument("--subject", choices=["knot", "nsd", "cmd"], required=True)
+    ap.add_argument("--subject-cmd", help="argv template for --subject cmd "
+                    "(placeholders {port} {dir} {zonefiles} {zone_args} {zonefile})")
+    src = ap.add_mutually_exclusive_group()
+    src.add_argument("--zones", help="zone dir with zones.json (default: generate "
+                     "with gen_zones.py --seed SEED into a temp dir)")
+    src.add_argument("--root-zone", help="serve this root zone (origin .) instead")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--edns", choices=["none", "1232", "both"], default="both",
+                    help="UDP variants: without EDNS, with EDNS 1232 (DO=0), or both")
+    ap.add_argument("--do", action="store_true",
+                    help="also send an EDNS 1232 variant with the DO bit set")
+    ap.add_argument("--tcp-sample", type=float, default=0.05,
+                    help="fraction of queries also sent over TCP (plus every query "
+                    "truncated over UDP by either server)")
+    ap.add_argument("--root-sample", type=int, default=0,
+                    help="root mode: only this many TLDs (0 = all)")
+    ap.add_argument("--max-diffs", type=int, default=20,
+                    help="print this many differences in full")
+    ap.add_argument("--strict-case", action="store_true",
+                    help="also compare owner-name and rdata-name case exactly")
+    ap.add_argument("--only", help="only queries whose qname contains this (case-insensitive)")
+    ap.add_argument("--nsd-minimal", choices=["yes", "no"], default="yes",
+                    help="NSD minimal-responses setting (default yes)")
+    ap.add_argument("--ipv6", action="store_true", help="query over ::1 instead of 127.0.0.1")
+    ap.add_argument("--keep", action="store_true", help="keep server temp dirs")
+    ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--serve", action="store_true",
+                    help="start both servers, print their ports and wait (for dig/kdig) "
+                    "until interrupted; nothing is compared")
+    a = ap.parse_args(argv)
+    if a.subject == "cmd" and not a.subject_cmd:
+        ap.error("--subject cmd needs --subject-cmd")
+
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(s, _on_signal)
+
+    t0 = time.monotonic()
+    tmpzones = None
+    if a.root_zone:
+        zones = [(".", os.path.abspath(a.root_zone))]
+        qlist = Q.root_queries(a.root_zone, a.seed, sample=a.root_sample or None)
+    else:
+        if a.zones:
+            zones = gen_zones.load_manifest(a.zones)
+        else:
+            tmpzones = tempfile.mkdtemp(prefix="globe-diff-zones-", dir="/tmp")
+            zones = gen_zones.generate(tmpzones, a.seed)
+        qlist = Q.zone_queries(zones, a.seed)
+    if a.only:
+        qlist = [q for q in qlist if a.only.lower() in q.qname.lower()]
+
+    variants = {"none": ["noedns"], "1232": ["edns1232"], "both": ["noedns", "edns1232"]}[a.edns]
+    if a.do:
+        variants = variants + ["edns1232do"]
+
+    def opts(kind):
+        return {"minimal_responses": a.nsd_minimal == "yes"} if kind == "nsd" else {}
+    ref = servers.make_server(a.reference, zones, keep_dir=a.keep,
+                              name="reference(%s)" % a.reference, **opts(a.reference))
+    sub = servers.make_server(a.subject, zones, cmd=a.subject_cmd, keep_dir=a.keep,
+                              name="subject(%s)" % a.subject, **opts(a.subject))
+    try:
+        ref.start()
+        sub.start()
+        if a.serve:
+            print("reference %s port %d\nsubject %s port %d" % (a.reference, ref.port,
+                                                               a.subject, sub.port), flush=True)
+            while True:
+                time.sleep(3600)
+        if not a.quiet:
+            print("# %s" % ref.describe())
+            print("# %s" % sub.describe())
+            print("# %d queries x %s over UDP, TCP sample %.0f%%" % (len(qlist), variants,
+                                                                      a.tcp_sample * 100))
+        return run(a, qlist, variants, ref, sub, t0)
+    finally:
+        sub.stop()
+        ref.stop()
+        if tmpzones:
+            import shutil
+            shutil.rmtree(tmpzones, ignore_errors=True)
+
+
+def run(a, qlist, variants, ref, sub, t0):
+    addr = "::1" if a.ipv6 else "127.0.0.1"
+    rng = random.Random(a.seed * 7919 + 1)
+    # jobs: (query, variant, transport)
+    jobs = []
+    for q in qlist:
+        for v in variants:
+            jobs.append((q, v, "udp"))
+    wires = {}
+    qid = 0
+    for i, (q, v, t) in enumerate(jobs):
+        wires[i] = build_wire(q, v, i & 0xffff)
+    results = {}
+    # UDP in chunks of < 65536 jobs so that IDs are unique within a chunk
+    for start in range(0, len(jobs), 60000):
+        idx = list(range(start, min(len(jobs), start + 60000)))
+        chunk = {i & 0xffff: wires[i] for i in idx}
+        for srv, key in ((ref, "ref"), (sub, "sub")):
+            c = servers_client(srv, addr)
+            got = c.run(chunk)
+            c.close()
+            for i in idx:
+                results[(i, key)] = got[i & 0xffff]
+    # TCP: sample + everything truncated over UDP
+    tcp_jobs = []
+    for i, (q, v, t) in enumerate(jobs):
+        trunc = any(results[(i, k)] is not None and len(results[(i, k)]) > 3
+                    and results[(i, k)][2] & 0x02 for k in ("ref", "sub"))
+        if trunc or rng.random() < a.tcp_sample:
+            tcp_jobs.append((q, v, "tcp"))
+    base = len(jobs)
+    for j, (q, v, t) in enumerate(tcp_jobs):
+        i = base + j
+        jobs.append((q, v, t))
+        w = build_wire(q, v, i & 0xffff)
+        results[(i, "ref")] = tcp_query(w, addr, ref.port)
+        results[(i, "sub")] = tcp_query(w, addr, sub.port)
+
+    ndiff_queries = 0
+    shown = 0
+    cats = collections.OrderedDict()
+    by_field = collections.Counter()
+    kinds_seen = collections.Counter()
+    out_lines = []
+    for i, (q, v, t) in enumerate(jobs):
+        ma, mb = parse(results[(i, "ref")]), parse(results[(i, "sub")])
+        kind = response_kind(ma, q)
+        kinds_seen[kind] += 1
+        diffs = compare_msgs(ma, mb, q, a.strict_case)
+        if not diffs:
+            continue
+        ndiff_queries += 1
+        label = "%s %s %s/%s" % (t, v, q.qname, dns.rdatatype.to_text(q.qtype))
+        for field, sig, _ in diffs:
+            by_field[field] += 1
+            key = (kind, field, sig)
+            if key not in cats:
+                cats[key] = [0, label + "  [tag %s]" % q.tag, collections.Counter()]
+            cats[key][0] += 1
+            cats[key][2][q.tag] += 1
+        if shown < a.max_diffs:
+            shown += 1
+            flags = "".join(x for x, on in (("+rd", q.rd), ("+cd", q.cd), ("+ad", q.ad)) if on)
+            out_lines.append("--- difference %d: %s %s  tag=%s kind=%s" % (shown, label, flags, q.tag, kind))
+            for field, sig, lines in diffs:
+                out_lines.append(" [%s] %s" % (field, sig))
+                out_lines.extend(lines)
+
+    nq = len(jobs)
+    print("differential: %d queries, %d differences" % (nq, ndiff_queries))
+    if not a.quiet:
+        print("# reference %s vs subject %s; %d distinct queries, %d UDP + %d TCP exchanges, %.1fs"
+              % (a.reference, a.subject if a.subject != "cmd" else "cmd", len(qlist),
+                 nq - len(tcp_jobs), len(tcp_jobs), time.monotonic() - t0))
+        print("# reference response kinds: %s" % ", ".join("%s=%d" % kv for kv in kinds_seen.most_common()))
+        if cats:
+            print("# differences by field: %s" % ", ".join("%s=%d" % kv for kv in by_field.most_common()))
+            print("# categories (reference response kind | field | signature: count, tags, example):")
+            for (kind, field, sig), (n, ex, tags) in sorted(cats.items(), key=lambda kv: -kv[1][0]):
+                print("#  %-18s | %-10s | %-28s %5d  %s  e.g. %s"
+                      % (kind, field, sig[:28], n,
+                         ",".join("%s=%d" % tv for tv in tags.most_common(4)), ex))
+    for line in out_lines:
+        print(line)
+    return 1 if ndiff_queries else 0
+
+
+def servers_client(srv, addr):
+    return UdpClient(addr, srv.port)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except SystemExit:
+        raise
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        sys.exit(2)
