@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (README, .ci/run): installs what it needs, then runs every check.
+# Exits non-zero on the first failure. Run from anywhere inside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== installing test dependencies (Debian packages)"
+packages=(knot knot-dnsutils nsd dnsperf bind9-dnsutils python3-dnspython iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# Debian starts packaged daemons where it can; the tests start their own on loopback ports.
+for svc in knot nsd; do
+  if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
+done
+for tool in knotd nsd kdig dig dnsperf; do command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }; done
+/usr/bin/python3 -c 'import dns.message' || { echo "dnspython missing for /usr/bin/python3"; exit 1; }
+
+echo "== formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== unit, property and integration tests"
+cargo test --workspace --locked
+
+echo "== differential tests against Knot (and the real root zone)"
+cargo build --release --locked -p globe
+globe="$(pwd)/target/release/globe"
+/usr/bin/python3 tests/differential/compare.py --reference knot --subject cmd \
+  --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zoneargs}"
+/usr/bin/python3 tests/differential/compare.py --reference knot --subject cmd \
+  --root-zone ../shared/data/dns/root.zone \
+  --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zoneargs}"
+
+echo "== all tests passed"
