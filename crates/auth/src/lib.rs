@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod answer;
+pub mod check;
 pub mod config;
 pub mod rrl;
 pub mod server;
