@@ -33,9 +33,9 @@ echo "== differential tests against Knot (and the real root zone)"
 cargo build --release --locked -p globe
 globe="$(pwd)/target/release/globe"
 /usr/bin/python3 tests/differential/compare.py --reference knot --subject cmd \
-  --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zoneargs}"
+  --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zone_args} --control {dir}/globe.sock"
 /usr/bin/python3 tests/differential/compare.py --reference knot --subject cmd \
   --root-zone ../shared/data/dns/root.zone \
-  --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zoneargs}"
+  --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zone_args} --control {dir}/globe.sock"
 
 echo "== all tests passed"

@@ -398,8 +398,8 @@ flags QR AA
 ;QUESTION
 _sip._udp.example.com. IN SRV
 ;ANSWER
-_sip._udp.example.com. 600 IN SRV 10 60 5060 sip.provider.example.
-example.com. 600 IN NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp.naptr.example.
+_sip._udp.example.com. 600 IN SRV 10 60 5060 sip.provider.invalid.
+example.com. 600 IN NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp.naptr.test.
 example.com. 600 IN NAPTR 102 10 "u" "E2U+sip" "!^.*$!sip:info@example.com!" .
 example.com. 600 IN CAA 0 issue "letsencrypt.org"
 example.com. 600 IN CAA 128 tbs "Unknown"
@@ -529,7 +529,7 @@ flags QR AA TC RD RA AD CD
 example.com. IN A
 """)
     write_vector("header-all-flags", """
-Every header flag set, opcode STATUS (2) and RCODE REFUSED (5).
+Every header flag but Z set (notify-z-bit has Z), opcode STATUS (2) and RCODE REFUSED (5).
 """, wire_of(r))
 
     r = from_text("""
@@ -561,12 +561,12 @@ be kept as it came.
     rrset.add(dns.rdata.from_wire("IN", "TXT", bytes([255]) + b"x" * 255 + b"\x00" + b"\x03\x00\xff\"",
                                   0, 261))
     rrset = r.find_rrset(r.answer, longest, dns.rdataclass.IN, dns.rdatatype.CNAME, create=True)
-    rrset.update_ttl(4294967295)
+    rrset.update_ttl(0x7FFFFFFF)
     rrset.add(dns.rdata.from_text("IN", "CNAME", "x." + longest.parent().to_text()))
     write_vector("names-longest", """
 The longest name (255 octets with three 63-octet labels) as question, owner and, with one label
 replaced, compressed CNAME target; a TXT with a 255-octet string, an empty string and binary bytes; TTLs
-0 and 2^32-1.
+0 and 2^31-1 (the largest RFC 2181 §8 allows; dnspython reads larger ones as 0).
 """, wire_of(r))
 
     r = from_text(r"""
@@ -601,23 +601,42 @@ compression pointers (accepted on input, as BIND and Knot do, but never written)
 in full where a pointer could have been used.
 """, header + question + srv + dname + a, canonical=False)
 
-    # --- a large message: names past offset 0x3fff cannot be pointer targets ---------------------
+    # --- large messages --------------------------------------------------------------------------
     r = dns.message.Message(id=300)
     r.flags = dns.flags.QR | dns.flags.AA
     r.find_rrset(r.question, dns.name.from_text("example.com."), dns.rdataclass.IN, dns.rdatatype.AXFR,
                  create=True)
-    for i in range(700):
-        # Each owner is the previous record's MX target, which compresses only while it lies below 0x3fff.
+    for i in range(70):
+        # Each owner is the previous CNAME's target, which can be a pointer target only while it lies
+        # below offset 0x3fff; the TXT keeps the number of distinct names (72) under globe's table size.
+        owner = dns.name.from_text("h-%02d.example.com." % i)
+        rrset = r.find_rrset(r.answer, owner, dns.rdataclass.IN, dns.rdatatype.CNAME, create=True)
+        rrset.update_ttl(3600)
+        rrset.add(dns.rdata.from_text("IN", "CNAME", "h-%02d.example.com." % (i + 1)))
+        rrset = r.find_rrset(r.answer, owner, dns.rdataclass.IN, dns.rdatatype.TXT, create=True)
+        rrset.update_ttl(3600)
+        rrset.add(dns.rdata.from_wire("IN", "TXT", bytes([250]) + bytes([ord("a") + i % 26]) * 250, 0, 251))
+    wire = wire_of(r)
+    assert len(wire) > 0x4000, len(wire)
+    write_vector("large-compression-offsets", """
+A response over 16 KiB: names first written past offset 0x3fff cannot be pointer targets (a pointer has
+14 bits), so the owners that repeat them are written in full up to the shared suffix.
+""", wire)
+
+    r = dns.message.Message(id=301)
+    r.flags = dns.flags.QR | dns.flags.AA
+    r.find_rrset(r.question, dns.name.from_text("example.com."), dns.rdataclass.IN, dns.rdatatype.AXFR,
+                 create=True)
+    for i in range(200):
         owner = dns.name.from_text("mx-%04d.example.com." % i)
         rrset = r.find_rrset(r.answer, owner, dns.rdataclass.IN, dns.rdatatype.MX, create=True)
         rrset.update_ttl(3600)
         rrset.add(dns.rdata.from_text("IN", "MX", "10 mx-%04d.example.com." % (i + 1)))
-    wire = wire_of(r)
-    assert len(wire) > 0x4000, len(wire)
-    write_vector("large-compression-offsets", """
-An AXFR-sized response (over 16 KiB): names first written past offset 0x3fff cannot be pointer targets
-(a pointer has 14 bits), so later names that share them are written in full up to the shared suffix.
-""", wire)
+    write_vector("large-many-names", """
+200 MX records whose owner is the previous record's exchange: 201 distinct names. dnspython compresses
+against all of them; globe remembers the first 128 suffixes only (COMPRESSION_TABLE_LIMIT, which bounds
+the search) and writes later new names in full up to example.com., so its encoding is longer.
+""", wire_of(r), canonical=False)
 
 
 if __name__ == "__main__":

@@ -29,31 +29,27 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True      # no __pycache__ in the repo
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import dns.edns           # noqa: E402
-import dns.exception      # noqa: E402
 import dns.flags          # noqa: E402
 import dns.message        # noqa: E402
-import dns.name           # noqa: E402
-import dns.query          # noqa: E402
 import dns.rcode          # noqa: E402
+import dns.rdata          # noqa: E402
 import dns.rdatatype      # noqa: E402
 
 import gen_zones          # noqa: E402
 import queries as Q       # noqa: E402
 import servers            # noqa: E402
-
-FLAG_NAMES = [("QR", dns.flags.QR), ("AA", dns.flags.AA), ("TC", dns.flags.TC),
-              ("RD", dns.flags.RD), ("RA", dns.flags.RA), ("AD", dns.flags.AD),
-              ("CD", dns.flags.CD)]
+import wire as W          # noqa: E402
 
 VARIANTS = {
     # name: (use_edns, payload, do_bit)
     "noedns": (False, 0, False),
     "edns1232": (True, 1232, False),
     "edns1232do": (True, 1232, True),
+    "ednsv1": (True, 1232, False),       # EDNS version 1: expect BADVERS
 }
 
 
@@ -71,6 +67,13 @@ def build_wire(q, variant, qid):
     else:
         m = dns.message.make_query(q.qname, q.qtype, use_edns=False)
     m.id = qid
+    if variant == "ednsv1":
+        m.use_edns(0, payload=payload)
+        w = bytearray(m.to_wire())
+        # the OPT RR is last: TTL = ext-rcode(1) version(1) flags(2); rdlen(2)
+        w[-5] = 1
+        m = dns.message.from_wire(bytes(w))
+        m.id = qid
     m.flags = 0
     if q.rd:
         m.flags |= dns.flags.RD
@@ -163,58 +166,48 @@ def tcp_query(wire, addr, port, timeout=3.0):
 
 
 # --------------------------------------------------------------------------
-# normalisation and comparison
-def parse(wire):
-    if wire is None:
+# normalisation and comparison (fast path in wire.py; dnspython only for text)
+def parse(data, strict_case=False):
+    if data is None:
         return None
     try:
-        return dns.message.from_wire(wire, ignore_trailing=True)
-    except Exception as e:  # malformed response is itself a finding
+        return W.parse(data, canonical=not strict_case)
+    except Exception as e:  # a malformed response is itself a finding
         return e
 
 
-def flag_set(m):
-    return {n for n, f in FLAG_NAMES if m.flags & f}
+def type_text(t):
+    return dns.rdatatype.to_text(t)
 
 
-def section_map(rrsets, strict_case=False):
-    out = {}
-    for rr in rrsets:
-        name = rr.name.to_text() if strict_case else rr.name.to_text().lower()
-        key = (name, rr.rdclass, rr.rdtype, rr.covers)
-        if strict_case:
-            rd = frozenset(r.to_wire() for r in rr)
-        else:
-            rd = frozenset(r.to_digestable() for r in rr)
-        texts = tuple(sorted(r.to_text() for r in rr))
-        if key in out:     # same RRset split in two places of a section
-            ttl, rd0, t0 = out[key]
-            out[key] = (min(ttl, rr.ttl), rd0 | rd, tuple(sorted(set(t0 + texts))))
-        else:
-            out[key] = (rr.ttl, rd, texts)
-    return out
+def rdata_text(rdclass, rdtype, rd):
+    try:
+        return dns.rdata.from_wire(rdclass, rdtype, rd, 0, len(rd)).to_text()
+    except Exception:
+        return "\\# %d %s" % (len(rd), rd.hex())
 
 
 def fmt_key(k):
-    name, _cls, rtype, covers = k
-    t = dns.rdatatype.to_text(rtype)
+    owner, rtype, _cls, covers = k
+    t = type_text(rtype)
     if covers:
-        t += "(%s)" % dns.rdatatype.to_text(covers)
-    return "%s %s" % (name, t)
+        t += "(%s)" % type_text(covers)
+    return "%s %s" % (W.name_text(owner), t)
 
 
 def fmt_rrset(k, v, limit=4):
-    ttl, _rd, texts = v
-    shown = "; ".join(texts[:limit])
+    ttls, rds = v
+    texts = sorted(rdata_text(k[2], k[1], rd) for rd in rds)
+    shown = "; ".join(t if len(t) < 100 else t[:97] + "..." for t in texts[:limit])
     if len(texts) > limit:
         shown += "; ... (%d rdatas)" % len(texts)
-    return "%s %d %s" % (fmt_key(k).split(" ")[0], ttl,
-                         fmt_key(k).split(" ", 1)[1] + " " + shown)
+    owner, t = fmt_key(k).split(" ", 1)
+    return "%s %s %s %s" % (owner, "/".join(str(x) for x in sorted(ttls)), t, shown)
 
 
 def compare_section(a, b):
-    """-> (lines, signature) or None when equal (TTL and rdata; text is for show)."""
-    if {k: v[:2] for k, v in a.items()} == {k: v[:2] for k, v in b.items()}:
+    """a, b: wire.rrsets() maps -> (lines, signature) or None when equal."""
+    if a == b:
         return None
     lines, sig = [], []
     only_a = sorted(set(a) - set(b))
@@ -224,19 +217,21 @@ def compare_section(a, b):
     for k in only_b:
         lines.append("  only in subject:   " + fmt_rrset(k, b[k]))
     if only_a:
-        sig.append("-" + ",".join(sorted({dns.rdatatype.to_text(k[2]) for k in only_a})))
+        sig.append("-" + ",".join(sorted({type_text(k[1]) for k in only_a})))
     if only_b:
-        sig.append("+" + ",".join(sorted({dns.rdatatype.to_text(k[2]) for k in only_b})))
+        sig.append("+" + ",".join(sorted({type_text(k[1]) for k in only_b})))
     for k in sorted(set(a) & set(b)):
-        ta, ra, xa = a[k]
-        tb, rb, xb = b[k]
+        ta, ra = a[k]
+        tb, rb = b[k]
         if ra != rb:
-            lines.append("  rdata differs for %s:\n    reference: %s\n    subject:   %s"
-                         % (fmt_key(k), "; ".join(xa[:6]), "; ".join(xb[:6])))
-            sig.append("rdata(%s)" % dns.rdatatype.to_text(k[2]))
+            lines.append("  rdata differs for %s:" % fmt_key(k))
+            lines.append("    reference: " + fmt_rrset(k, a[k], 6))
+            lines.append("    subject:   " + fmt_rrset(k, b[k], 6))
+            sig.append("rdata(%s)" % type_text(k[1]))
         if ta != tb:
-            lines.append("  TTL differs for %s: reference %d, subject %d" % (fmt_key(k), ta, tb))
-            sig.append("ttl(%s)" % dns.rdatatype.to_text(k[2]))
+            lines.append("  TTL differs for %s: reference %s, subject %s"
+                         % (fmt_key(k), sorted(ta), sorted(tb)))
+            sig.append("ttl(%s)" % type_text(k[1]))
     return lines, " ".join(sig)
 
 
@@ -244,67 +239,84 @@ def response_kind(m, q):
     """Classify the reference response, for grouping."""
     if m is None or isinstance(m, Exception):
         return "no-response"
-    rc = m.rcode()
-    if m.flags & dns.flags.TC:
+    rc = m.rcode
+    if m.flags & W.TC:
         return "truncated"
     if rc == dns.rcode.REFUSED:
         return "refused"
     if rc not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
         return dns.rcode.to_text(rc).lower()
-    types = {rr.rdtype for rr in m.answer}
+    answer, authority, _ = m.sections
+    types = {rr[1] for rr in answer}
+    # follow the CNAME chain from the qname through the answer section
+    cur = m.question[0][0].lower() if m.question else b""
+    cnames = {rr[0].lower(): rr[4] for rr in answer if rr[1] == dns.rdatatype.CNAME}
+    seen = set()
+    while q.qtype != dns.rdatatype.CNAME and cur in cnames and cur not in seen:
+        seen.add(cur)
+        cur = cnames[cur].lower()
     prefix = ""
-    if dns.rdatatype.DNAME in types and q.qtype != dns.rdatatype.DNAME:
+    if dns.rdatatype.DNAME in types and (q.qtype != dns.rdatatype.DNAME
+                                         or dns.rdatatype.CNAME in types):
         prefix = "dname+"
-    elif dns.rdatatype.CNAME in types and q.qtype != dns.rdatatype.CNAME:
+    elif seen:
         prefix = "cname+"
     if rc == dns.rcode.NXDOMAIN:
         return prefix + "nxdomain"
-    qn = dns.name.from_text(q.qname)
-    final = any(rr.rdtype == q.qtype for rr in m.answer)
-    if final:
+    if any(rr[0].lower() == cur and rr[1] == q.qtype for rr in answer):
         return prefix + "positive"
-    auth_types = {rr.rdtype for rr in m.authority}
-    if not (m.flags & dns.flags.AA) and dns.rdatatype.NS in auth_types:
+    if not (m.flags & W.AA) and any(rr[1] == dns.rdatatype.NS for rr in authority):
         return prefix + "referral"
-    if not m.answer or prefix:
+    if not answer or prefix:
         return prefix + "nodata"
-    del qn
     return "other"
 
 
-def compare_msgs(ra, rb, q, strict_case=False):
+def _status(x):
+    if x is None:
+        return "no response"
+    if isinstance(x, Exception):
+        return "unparsable: %s" % x
+    return "rcode %s" % dns.rcode.to_text(x.rcode)
+
+
+def compare_msgs(ra, rb, compare_truncated=False, strict_opt=False):
     """-> list of (field, signature, detail lines)."""
     diffs = []
-    if ra is None or rb is None or isinstance(ra, Exception) or isinstance(rb, Exception):
-        def st(x):
-            return "no response" if x is None else (
-                "unparsable: %s" % x if isinstance(x, Exception) else
-                "rcode %s" % dns.rcode.to_text(x.rcode()))
-        if (ra is None) != (rb is None) or isinstance(ra, Exception) or isinstance(rb, Exception):
-            diffs.append(("response", "%s vs %s" % (st(ra).split(":")[0], st(rb).split(":")[0]),
-                          ["  reference: %s" % st(ra), "  subject:   %s" % st(rb)]))
+    bad_a = ra is None or isinstance(ra, Exception)
+    bad_b = rb is None or isinstance(rb, Exception)
+    if bad_a or bad_b:
+        if _status(ra) != _status(rb):
+            diffs.append(("response", "%s vs %s" % (_status(ra).split(":")[0],
+                                                    _status(rb).split(":")[0]),
+                          ["  reference: %s" % _status(ra), "  subject:   %s" % _status(rb)]))
         return diffs
-    if ra.rcode() != rb.rcode():
-        diffs.append(("rcode", "%s->%s" % (dns.rcode.to_text(ra.rcode()), dns.rcode.to_text(rb.rcode())),
-                      ["  rcode: reference %s, subject %s" % (dns.rcode.to_text(ra.rcode()),
-                                                              dns.rcode.to_text(rb.rcode()))]))
-    fa, fb = flag_set(ra), flag_set(rb)
+    if ra.rcode != rb.rcode:
+        ta, tb = dns.rcode.to_text(ra.rcode), dns.rcode.to_text(rb.rcode)
+        diffs.append(("rcode", "%s->%s" % (ta, tb),
+                      ["  rcode: reference %s, subject %s" % (ta, tb)]))
+    fa, fb = ra.flag_names(), rb.flag_names()
     if fa != fb:
         sig = " ".join(["-" + f for f in sorted(fa - fb)] + ["+" + f for f in sorted(fb - fa)])
         diffs.append(("flags", sig, ["  flags: reference %s, subject %s"
                                      % (" ".join(sorted(fa)), " ".join(sorted(fb)))]))
-    qa = [(r.name.to_text(), r.rdtype, r.rdclass) for r in ra.question]
-    qb = [(r.name.to_text(), r.rdtype, r.rdclass) for r in rb.question]
-    if qa != qb:
-        diffs.append(("question", "question", ["  question: reference %s, subject %s" % (qa, qb)]))
-    if (ra.edns >= 0) != (rb.edns >= 0):
-        diffs.append(("opt", "opt %s/%s" % (ra.edns >= 0, rb.edns >= 0),
-                      ["  OPT present: reference %s, subject %s" % (ra.edns >= 0, rb.edns >= 0)]))
-    if (ra.flags | rb.flags) & dns.flags.TC:
+    if ra.question != rb.question:
+        def qt(m):
+            return ["%s/%s" % (W.name_text(n), type_text(t)) for n, t, _ in m.question]
+        diffs.append(("question", "question", ["  question: reference %s, subject %s"
+                                               % (qt(ra), qt(rb))]))
+    if (ra.opt is None) != (rb.opt is None):
+        diffs.append(("opt", "opt %s/%s" % (ra.opt is not None, rb.opt is not None),
+                      ["  OPT present: reference %s, subject %s"
+                       % (ra.opt is not None, rb.opt is not None)]))
+    elif strict_opt and W.opt_summary(ra.opt) != W.opt_summary(rb.opt):
+        oa, ob = W.opt_summary(ra.opt), W.opt_summary(rb.opt)
+        diffs.append(("opt", "%s / %s" % (oa, ob),
+                      ["  OPT: reference %s, subject %s" % (oa, ob)]))
+    if (ra.flags | rb.flags) & W.TC and not compare_truncated:
         return diffs
-    for sec in ("answer", "authority", "additional"):
-        r = compare_section(section_map(getattr(ra, sec), strict_case),
-                            section_map(getattr(rb, sec), strict_case))
+    for i, sec in enumerate(("answer", "authority", "additional")):
+        r = compare_section(W.rrsets(ra.sections[i]), W.rrsets(rb.sections[i]))
         if r:
             lines, sig = r
             diffs.append((sec, sig, lines))
@@ -338,6 +350,15 @@ def main(argv=None):
                     help="print this many differences in full")
     ap.add_argument("--strict-case", action="store_true",
                     help="also compare owner-name and rdata-name case exactly")
+    ap.add_argument("--compare-truncated", action="store_true",
+                    help="compare sections of TC=1 responses too (informative: "
+                    "both send an empty TC answer for big RRsets, but Knot's TC "
+                    "referrals carry partial glue)")
+    ap.add_argument("--strict-opt", action="store_true",
+                    help="compare the OPT record too: EDNS version, payload, DO, "
+                    "option codes and EDE info-codes (default: presence only)")
+    ap.add_argument("--ednsv1-sample", type=float, default=0.02,
+                    help="fraction of queries also sent with EDNS version 1 (BADVERS)")
     ap.add_argument("--only", help="only queries whose qname contains this (case-insensitive)")
     ap.add_argument("--nsd-minimal", choices=["yes", "no"], default="yes",
                     help="NSD minimal-responses setting (default yes)")
@@ -409,8 +430,9 @@ def run(a, qlist, variants, ref, sub, t0):
     for q in qlist:
         for v in variants:
             jobs.append((q, v, "udp"))
+        if rng.random() < a.ednsv1_sample:
+            jobs.append((q, "ednsv1", "udp"))
     wires = {}
-    qid = 0
     for i, (q, v, t) in enumerate(jobs):
         wires[i] = build_wire(q, v, i & 0xffff)
     results = {}
@@ -446,10 +468,11 @@ def run(a, qlist, variants, ref, sub, t0):
     kinds_seen = collections.Counter()
     out_lines = []
     for i, (q, v, t) in enumerate(jobs):
-        ma, mb = parse(results[(i, "ref")]), parse(results[(i, "sub")])
+        ma = parse(results[(i, "ref")], a.strict_case)
+        mb = parse(results[(i, "sub")], a.strict_case)
         kind = response_kind(ma, q)
         kinds_seen[kind] += 1
-        diffs = compare_msgs(ma, mb, q, a.strict_case)
+        diffs = compare_msgs(ma, mb, a.compare_truncated, a.strict_opt)
         if not diffs:
             continue
         ndiff_queries += 1

@@ -14,6 +14,8 @@ import argparse
 import random
 import re
 import sys
+
+sys.dont_write_bytecode = True      # no __pycache__ in the repo
 from dataclasses import dataclass
 
 import dns.name
@@ -245,7 +247,8 @@ def root_queries(path, seed=1, absent=300, sample=None):
         tlds = sorted(rng.sample(tlds, min(sample, len(tlds))))
     tldset = set(tlds)
     glue = sorted(o for o, t in owners.items() if o != "." and o not in tldset
-                  and ("A" in t or "AAAA" in t))
+                  and ("A" in t or "AAAA" in t)
+                  and o.rsplit(".", 2)[-2] + "." in tldset)
     out = []
 
     def q(name, t, tag):

@@ -19,7 +19,8 @@ Kinds:
                                RRL off, minimal-responses: yes
   CmdServer(argv, zones)       any command; argv template placeholders:
       {port}        the port number
-      {dir}         the server's temp dir
+      {dir}         the server's temp dir (also in $GLOBE_DIFF_DIR; the command
+                    itself runs in the directory the harness was started from)
       {zonefiles}   a token that is exactly this expands to one argv item per
                     zone file; inside a longer token it repeats the token once
                     per file ("--zone={zonefiles}")
@@ -41,6 +42,8 @@ import signal
 import socket
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True      # no __pycache__ in the repo
 import tempfile
 import time
 
@@ -154,6 +157,9 @@ class Server:
         """Write config into self.dir; return argv."""
         raise NotImplementedError
 
+    def cwd(self):
+        return self.dir
+
     # -- common ------------------------------------------------------------
     @property
     def pid(self):
@@ -185,7 +191,9 @@ class Server:
             self.argv = argv
             out = open(os.path.join(self.dir, "stdout.log"), "wb")
             err = open(os.path.join(self.dir, "stderr.log"), "wb")
-            self.proc = subprocess.Popen(argv, cwd=self.dir, stdin=subprocess.DEVNULL,
+            env = dict(os.environ, GLOBE_DIFF_DIR=self.dir)
+            self.proc = subprocess.Popen(argv, cwd=self.cwd(), env=env,
+                                         stdin=subprocess.DEVNULL,
                                          stdout=out, stderr=err,
                                          preexec_fn=_child_setup, close_fds=True)
             out.close()
@@ -358,6 +366,12 @@ class CmdServer(Server):
     def __init__(self, argv_template, zones, **kw):
         super().__init__(zones, **kw)
         self.template = argv_template
+
+    def cwd(self):
+        # relative paths in the command (target/release/globe) are meant
+        # relative to where the harness was invoked; the temp dir is passed
+        # as {dir} and in $GLOBE_DIFF_DIR
+        return os.getcwd()
 
     def prepare(self):
         toks = shlex.split(self.template) if isinstance(self.template, str) \

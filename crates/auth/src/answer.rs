@@ -172,6 +172,10 @@ impl Responder {
             return self.error(&query, Rcode::FORMERR, transport, buf);
         }
         let lower = question.name.to_lowercase();
+        if zones.is_unavailable(lower.as_wire()) {
+            // A secondary zone not yet transferred, or expired: ours, but nothing to serve (as Knot).
+            return self.error(&query, Rcode::SERVFAIL, transport, buf);
+        }
         let zone = match find_zone(zones, &lower, question.qtype) {
             Some(zone) => zone,
             None => return self.error(&query, Rcode::REFUSED, transport, buf),
@@ -229,7 +233,8 @@ impl Responder {
             ra: false,
             z: false,
             ad: false,
-            cd: query.header.cd,
+            // CD means nothing to an authoritative server; Knot and NSD clear it, and so do we.
+            cd: false,
             rcode: rcode.header_bits(),
         }
     }
@@ -265,7 +270,6 @@ impl Responder {
             ..Header::default()
         };
         header.rd = query_header.rd;
-        header.cd = query_header.cd;
         header.rcode = Rcode::FORMERR.header_bits();
         let builder = MessageBuilder::new(Writer::from_buffer(buf), header, usize::MAX);
         let summary = Summary {
@@ -548,7 +552,7 @@ fn resolve<'z>(zone: &'z Zone, qname: &Name, lower: &Name, qtype: RType) -> Answ
                 }
                 if let Some(set) = node.rrset(qtype) {
                     answer.answer.push(rrset_entry(owner, zone, set));
-                    add_additional(zone, &mut answer, set, false);
+                    add_additional(zone, &mut answer, &current, set, false);
                     if link == 0 {
                         answer.rrl_name = Some(current_lower.clone());
                     }
@@ -584,9 +588,9 @@ fn resolve<'z>(zone: &'z Zone, qname: &Name, lower: &Name, qtype: RType) -> Answ
                 if let Some(ds) = node.rrset(RType::DS) {
                     answer
                         .authority
-                        .push(rrset_entry(Cow::Owned(cut), zone, ds));
+                        .push(rrset_entry(Cow::Owned(cut.clone()), zone, ds));
                 }
-                add_additional(zone, &mut answer, ns, true);
+                add_additional(zone, &mut answer, &cut, ns, true);
                 return answer;
             }
             Found::Dname(node, owner) => {
@@ -607,6 +611,10 @@ fn resolve<'z>(zone: &'z Zone, qname: &Name, lower: &Name, qtype: RType) -> Answ
                             ttl: set.ttl,
                             data: Cow::Owned(vec![RData::Cname(synthesized.clone())]),
                         });
+                        if qtype == RType::CNAME {
+                            // The synthesised CNAME is the answer asked for.
+                            return answer;
+                        }
                         current_lower = synthesized.to_lowercase();
                         current = synthesized;
                     }
@@ -631,31 +639,50 @@ fn resolve<'z>(zone: &'z Zone, qname: &Name, lower: &Name, qtype: RType) -> Answ
 
 /// Adds A and AAAA records for the names an RRset points to (NS, MX, SRV targets) when they are in
 /// the zone. For a referral, glue for names below the cut is required (RFC 9471).
-fn add_additional<'z>(zone: &'z Zone, answer: &mut Answer<'z>, set: &'z RRset, referral: bool) {
-    for data in set.data.iter() {
-        let Some(target) = data.additional_target() else {
-            continue;
-        };
-        let lower = target.to_lowercase();
-        if !lower.is_subdomain_of(zone.origin()) {
-            continue;
-        }
-        let Some(node) = zone.node(lower.as_wire()) else {
-            continue;
-        };
-        for rtype in [RType::A, RType::AAAA] {
-            if let Some(addresses) = node.rrset(rtype) {
+fn add_additional<'z>(
+    zone: &'z Zone,
+    answer: &mut Answer<'z>,
+    owner: &Name,
+    set: &'z RRset,
+    referral: bool,
+) {
+    // For a referral, glue below the cut comes first and must fit (RFC 9471); other in-zone
+    // addresses ("sibling glue") follow and are dropped silently when they do not, as Knot does.
+    let passes: &[bool] = if referral { &[true, false] } else { &[false] };
+    for &below_cut in passes {
+        for data in set.data.iter() {
+            let target: &'z Name = match data {
+                // A service binding's target "." (the owner itself) gets nothing, as in Knot.
+                RData::Svcb(svcb) | RData::Https(svcb) if svcb.target.is_root() => continue,
+                RData::Svcb(svcb) | RData::Https(svcb) => &svcb.target,
+                other => match other.additional_target() {
+                    Some(target) => target,
+                    None => continue,
+                },
+            };
+            let lower = target.to_lowercase();
+            if !lower.is_subdomain_of(zone.origin())
+                || (referral && lower.is_subdomain_of(owner) != below_cut)
+            {
+                continue;
+            }
+            let Some(node) = zone.node(lower.as_wire()) else {
+                continue;
+            };
+            for rtype in [RType::A, RType::AAAA] {
+                let Some(addresses) = node.rrset(rtype) else {
+                    continue;
+                };
                 let duplicate = answer.additional.iter().any(|a| {
-                    a.entry.owner.as_ref() == target
+                    *a.entry.owner == *target
                         && a.entry.data.first().map(RData::rtype) == Some(rtype)
                 });
-                if duplicate {
-                    continue;
+                if !duplicate {
+                    answer.additional.push(Additional {
+                        entry: rrset_entry(Cow::Borrowed(target), zone, addresses),
+                        required: below_cut,
+                    });
                 }
-                answer.additional.push(Additional {
-                    entry: rrset_entry(Cow::Borrowed(target), zone, addresses),
-                    required: referral,
-                });
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use foldhash::fast::RandomState;
 use globe_dns::{Class, Name, RData, RType, Record, Soa};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -255,12 +255,15 @@ impl Zone {
     }
 }
 
-/// The zones a server is authoritative for, found by longest suffix match.
+/// The zones a server is authoritative for, found by longest suffix match, and the origins of zones it
+/// should serve but cannot (a secondary zone not yet transferred, or expired), which answer SERVFAIL.
 #[derive(Clone, Debug, Default)]
 pub struct ZoneSet {
     zones: HashMap<Box<[u8]>, Arc<Zone>>,
     /// The deepest origin's label count, to skip useless suffix lookups.
     max_labels: usize,
+    /// Origins (lower-cased wire form) of zones configured but without data to serve.
+    unavailable: HashSet<Box<[u8]>>,
 }
 
 impl ZoneSet {
@@ -269,15 +272,48 @@ impl ZoneSet {
         ZoneSet::default()
     }
 
-    /// Adds or replaces a zone.
+    /// Adds or replaces a zone (and clears an unavailable mark for its origin).
     pub fn insert(&mut self, zone: Arc<Zone>) {
         self.max_labels = self.max_labels.max(zone.origin().label_count());
+        self.unavailable.remove(zone.origin().as_wire());
         self.zones.insert(zone.origin().as_wire().into(), zone);
     }
 
     /// Removes a zone.
     pub fn remove(&mut self, origin: &Name) -> Option<Arc<Zone>> {
         self.zones.remove(origin.to_lowercase().as_wire())
+    }
+
+    /// Marks `origin` as a zone we are authoritative for but cannot serve (no data yet, or expired),
+    /// removing its data if any: names in it then answer SERVFAIL instead of falling to a parent zone.
+    pub fn mark_unavailable(&mut self, origin: &Name) {
+        let lower = origin.to_lowercase();
+        self.zones.remove(lower.as_wire());
+        self.max_labels = self.max_labels.max(lower.label_count());
+        self.unavailable.insert(lower.as_wire().into());
+    }
+
+    /// Whether the closest enclosing zone of a name (lower-cased wire bytes) is one marked unavailable.
+    pub fn is_unavailable(&self, lower_wire: &[u8]) -> bool {
+        if self.unavailable.is_empty() {
+            return false;
+        }
+        let offsets = LabelOffsets::new(lower_wire);
+        let offsets = offsets.as_slice();
+        let skip = offsets.len().saturating_sub(self.max_labels);
+        offsets[skip..]
+            .iter()
+            .map(|&start| start as usize)
+            .chain(std::iter::once(lower_wire.len().saturating_sub(1)))
+            .filter_map(|start| lower_wire.get(start..))
+            .find_map(|suffix| {
+                if self.unavailable.contains(suffix) {
+                    Some(true)
+                } else {
+                    self.zones.get(suffix).map(|_| false)
+                }
+            })
+            .unwrap_or(false)
     }
 
     /// The zone with exactly this origin.

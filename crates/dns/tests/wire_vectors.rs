@@ -118,18 +118,45 @@ fn malformed_messages_fail_with_the_expected_error() {
     let mut failures = Vec::new();
     for path in &paths {
         let text = fs::read_to_string(path).expect("readable");
-        let outcome = malformed_case(&text).and_then(|(expected, bytes)| {
-            match Message::parse(&bytes) {
+        let outcome =
+            malformed_case(&text).and_then(|(expected, bytes)| match Message::parse(&bytes) {
                 Ok(message) => Err(format!("parsed, expected {expected}: {message:?}")),
                 Err(error) if variant_name(&error) == expected => Ok(()),
                 Err(error) => Err(format!("failed with {error:?}, expected {expected}")),
-            }
-        });
+            });
         if let Err(why) = outcome {
             failures.push(format!("{}: {why}", path.display()));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn pointer_chains_are_bounded() {
+    // Answer 1 holds a chain of pointers in its RDATA, each pointing at the one before and the first at
+    // the root owner; answer 2's owner points at the top of the chain.
+    let message = |hops: usize| {
+        let mut m = vec![0, 1, 0x84, 0, 0, 0, 0, 2, 0, 0, 0, 0];
+        m.push(0); // offset 12: the root, answer 1's owner
+        m.extend_from_slice(&[0xff, 0, 0, 1, 0, 0, 0, 0]);
+        let chain_len = u16::try_from(2 * (hops - 1)).expect("short chain");
+        m.extend_from_slice(&chain_len.to_be_bytes());
+        let mut previous = 12usize;
+        for _ in 1..hops {
+            let at = m.len();
+            m.extend_from_slice(&(0xc000 | previous as u16).to_be_bytes());
+            previous = at;
+        }
+        m.extend_from_slice(&(0xc000 | previous as u16).to_be_bytes());
+        m.extend_from_slice(&[0xff, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        m
+    };
+    let limit = globe_dns::wire::MAX_POINTERS;
+    assert!(Message::parse(&message(limit)).is_ok());
+    assert_eq!(
+        Message::parse(&message(limit + 1)),
+        Err(globe_dns::WireError::BadPointer)
+    );
 }
 
 /// One wire vector file.
@@ -149,11 +176,7 @@ fn check_vector(vector: &Vector) -> Result<(), String> {
     let encoded = message.to_wire();
     if vector.canonical {
         if encoded != vector.bytes {
-            return Err(format!(
-                "encodes differently\n  expected {}\n  encoded  {}",
-                hex(&vector.bytes),
-                hex(&encoded)
-            ));
+            return Err(bytes_diff(&vector.bytes, &encoded));
         }
     } else {
         let again = Message::parse(&encoded).map_err(|e| format!("re-encoding fails: {e:?}"))?;
@@ -165,6 +188,24 @@ fn check_vector(vector: &Vector) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Where two encodings part, with 16 octets of context from there.
+fn bytes_diff(expected: &[u8], encoded: &[u8]) -> String {
+    let at = expected
+        .iter()
+        .zip(encoded)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(encoded.len()));
+    let window = |bytes: &[u8]| hex(&bytes[at.saturating_sub(8)..bytes.len().min(at + 16)]);
+    format!(
+        "encodes differently from offset {at} (0x{at:04x}); {} octets expected, {} encoded\n  \
+         expected ...{}\n  encoded  ...{}",
+        expected.len(),
+        encoded.len(),
+        window(expected),
+        window(encoded)
+    )
 }
 
 fn line_diff(expected: &[String], actual: &[String]) -> String {
@@ -184,7 +225,7 @@ fn line_diff(expected: &[String], actual: &[String]) -> String {
     out
 }
 
-// ---- rendering: the same format as `render` in test-data/wire/generate.py ---------------------------
+// ---- rendering: the same format as `render` in test-data/wire/generate.py -----------------------
 
 fn render(message: &Message) -> Vec<String> {
     let h = &message.header;
@@ -336,7 +377,10 @@ fn render_rdata(data: &RData) -> String {
             algorithm,
             digest_type,
             digest,
-        } => format!("{key_tag} {algorithm} {digest_type} {}", hex_or_dash(digest)),
+        } => format!(
+            "{key_tag} {algorithm} {digest_type} {}",
+            hex_or_dash(digest)
+        ),
         RData::Dnskey {
             flags,
             protocol,
@@ -433,7 +477,7 @@ fn hex_or_dash(bytes: &[u8]) -> String {
     }
 }
 
-// ---- reading the files ---------------------------------------------------------------------------
+// ---- reading the files --------------------------------------------------------------------------
 
 fn test_data(dir: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -514,7 +558,7 @@ fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
         .flat_map(|line| line.split('#').next().unwrap_or("").bytes())
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err("odd number of hex digits".to_string());
     }
     digits

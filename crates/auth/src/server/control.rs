@@ -117,22 +117,43 @@ pub async fn serve_metrics(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// The reply to a NOTIFY (RFC 1996 §4.7): NOERROR with AA for a zone we serve, NOTAUTH otherwise.
+/// The reply to a NOTIFY (RFC 1996 §4.7). For a secondary zone, a NOTIFY from one of its primaries is
+/// answered NOERROR with AA and starts a refresh; one from any other address is REFUSED (RFC 1996 §3.10:
+/// only the primaries may trigger a refresh). A zone we are primary for answers NOERROR (there is
+/// nothing to refresh), and any other zone NOTAUTH.
 pub fn notify_response(shared: &Shared, message: &Message, peer: SocketAddr) -> Vec<u8> {
-    let known = message
-        .question()
-        .is_some_and(|q| shared.zones().get(&q.name).is_some());
-    let rcode = if known {
-        Rcode::NOERROR
-    } else {
-        Rcode::NOTAUTH
+    let rcode = match message.question() {
+        None => Rcode::FORMERR,
+        Some(question) => match shared.secondaries.get(&question.name) {
+            Some(link) if link.accepts_notify_from(peer.ip()) => {
+                // The SOA in the answer section, if any, is a hint of the new serial (RFC 1996 §3.7).
+                let serial = message
+                    .answers
+                    .iter()
+                    .filter(|r| r.name == question.name)
+                    .find_map(crate::xfr::journal::soa_serial);
+                link.notify(serial);
+                shared.metrics.notify_received(true);
+                tracing::info!(%peer, zone = %question.name, ?serial, "NOTIFY accepted");
+                Rcode::NOERROR
+            }
+            Some(_) => {
+                shared.metrics.notify_received(false);
+                tracing::info!(%peer, zone = %question.name, "NOTIFY refused: not from a primary of the zone");
+                Rcode::REFUSED
+            }
+            None if shared.zones().get(&question.name).is_some() => Rcode::NOERROR,
+            None => {
+                tracing::info!(%peer, zone = %question.name, "NOTIFY for a zone we do not serve");
+                Rcode::NOTAUTH
+            }
+        },
     };
-    tracing::info!(%peer, known, "NOTIFY received");
     let header = Header {
         id: message.header.id,
         qr: true,
         opcode: message.header.opcode,
-        aa: known,
+        aa: rcode == Rcode::NOERROR,
         rcode: rcode.header_bits(),
         ..Header::default()
     };

@@ -2,6 +2,7 @@
 //! path, rendered in the text exposition format on demand.
 
 use crate::answer::{Summary, Transport};
+use crate::xfr::Served;
 use globe_dns::{Name, RType};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,7 +41,29 @@ pub struct Metrics {
     zone_serials: Mutex<Vec<(Name, u32)>>,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
+    /// Transfers out, by [`TRANSFER_OUT_FORMS`].
+    transfers_out: [AtomicU64; TRANSFER_OUT_FORMS.len()],
+    /// Transfers in that installed a version or found it current, by [`TRANSFER_IN_FORMS`].
+    transfers_in: [AtomicU64; TRANSFER_IN_FORMS.len()],
+    transfers_in_failed: AtomicU64,
+    notify_sent: AtomicU64,
+    notify_accepted: AtomicU64,
+    notify_refused: AtomicU64,
+    zones_expired: AtomicU64,
 }
+
+/// The forms a transfer out is counted by.
+const TRANSFER_OUT_FORMS: [Served; 5] = [
+    Served::Axfr,
+    Served::IxfrIncremental,
+    Served::IxfrFull,
+    Served::IxfrUpToDate,
+    Served::Error,
+];
+
+/// How a transfer in went: the primary sent the whole zone (`axfr`), the changes (`ixfr`), the whole
+/// zone in answer to IXFR (`ixfr-full`), or nothing newer (`current`).
+pub const TRANSFER_IN_FORMS: [&str; 4] = ["axfr", "ixfr", "ixfr-full", "current"];
 
 impl Default for Metrics {
     fn default() -> Metrics {
@@ -55,6 +78,13 @@ impl Default for Metrics {
             zone_serials: Mutex::new(Vec::new()),
             reloads_ok: AtomicU64::new(0),
             reloads_failed: AtomicU64::new(0),
+            transfers_out: Default::default(),
+            transfers_in: Default::default(),
+            transfers_in_failed: AtomicU64::new(0),
+            notify_sent: AtomicU64::new(0),
+            notify_accepted: AtomicU64::new(0),
+            notify_refused: AtomicU64::new(0),
+            zones_expired: AtomicU64::new(0),
         }
     }
 }
@@ -101,6 +131,53 @@ impl Metrics {
         } else {
             self.reloads_failed.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Counts a transfer request answered.
+    pub fn transfer_out(&self, served: Served) {
+        if let Some(i) = TRANSFER_OUT_FORMS.iter().position(|f| *f == served) {
+            self.transfers_out[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a transfer in that succeeded, by one of [`TRANSFER_IN_FORMS`].
+    pub fn transfer_in(&self, form: &str) {
+        if let Some(i) = TRANSFER_IN_FORMS.iter().position(|f| *f == form) {
+            self.transfers_in[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a transfer in (or SOA query) that failed.
+    pub fn transfer_in_failed(&self) {
+        self.transfers_in_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a NOTIFY sent (retransmissions included).
+    pub fn notify_sent(&self) {
+        self.notify_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a NOTIFY received for a secondary zone, accepted or refused by source address.
+    pub fn notify_received(&self, accepted: bool) {
+        let counter = if accepted {
+            &self.notify_accepted
+        } else {
+            &self.notify_refused
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a secondary zone that expired.
+    pub fn zone_expired(&self) {
+        self.zones_expired.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The number of successful transfers in of one of the [`TRANSFER_IN_FORMS`] (for tests).
+    pub fn transfers_in(&self, form: &str) -> u64 {
+        TRANSFER_IN_FORMS
+            .iter()
+            .position(|f| *f == form)
+            .map_or(0, |i| self.transfers_in[i].load(Ordering::Relaxed))
     }
 
     /// Records the zones' current serials.
@@ -178,10 +255,52 @@ impl Metrics {
                 "Reloads that kept some previous data.",
                 &self.reloads_failed,
             ),
+            (
+                "globe_auth_transfers_in_failed_total",
+                "SOA queries and transfers from primaries that failed.",
+                &self.transfers_in_failed,
+            ),
+            (
+                "globe_auth_notify_sent_total",
+                "NOTIFY messages sent to secondaries, retransmissions included.",
+                &self.notify_sent,
+            ),
+            (
+                "globe_auth_notify_accepted_total",
+                "NOTIFY messages accepted from a secondary zone's primaries.",
+                &self.notify_accepted,
+            ),
+            (
+                "globe_auth_notify_refused_total",
+                "NOTIFY messages refused (not from a primary of the zone).",
+                &self.notify_refused,
+            ),
+            (
+                "globe_auth_zones_expired_total",
+                "Secondary zones that expired (no refresh within EXPIRE).",
+                &self.zones_expired,
+            ),
         ] {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP globe_auth_transfers_out_total Zone transfer requests answered, by form.\n# TYPE globe_auth_transfers_out_total counter\n");
+        for (form, counter) in TRANSFER_OUT_FORMS.iter().zip(&self.transfers_out) {
+            let _ = writeln!(
+                out,
+                "globe_auth_transfers_out_total{{form=\"{}\"}} {}",
+                form.label(),
+                counter.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP globe_auth_transfers_in_total Zone transfers from primaries that succeeded, by form.\n# TYPE globe_auth_transfers_in_total counter\n");
+        for (form, counter) in TRANSFER_IN_FORMS.iter().zip(&self.transfers_in) {
+            let _ = writeln!(
+                out,
+                "globe_auth_transfers_in_total{{form=\"{form}\"}} {}",
                 counter.load(Ordering::Relaxed)
             );
         }

@@ -1,24 +1,33 @@
 //! The I/O shell of `globe auth`: loads zones, serves UDP on blocking worker threads (one per socket,
 //! `SO_REUSEPORT` for more), serves TCP (RFC 7766) and the control socket and metrics on tokio, and swaps
-//! in new zone data atomically on reload. All DNS decisions are made by [`crate::answer`].
+//! in new zone data atomically on reload or transfer. Secondary zones are refreshed by one task each
+//! ([`secondary`]), and NOTIFYs to our own secondaries are sent by one task for all zones ([`notify`]).
+//! All DNS decisions are made by the pure modules ([`crate::answer`], [`crate::xfr`],
+//! [`crate::secondary`], [`crate::notify`]).
 
 mod control;
 pub mod metrics;
+mod notify;
+pub mod secondary;
 mod tcp;
 mod udp;
 
 use crate::answer::{AnswerConfig, Responder};
 use crate::rrl::RrlConfig;
+use crate::xfr::{self, Journal};
 use crate::zone::{Zone, ZoneSet};
 use arc_swap::ArcSwap;
-use globe_dns::Name;
+use globe_dns::{Name, RData, Record};
 use metrics::Metrics;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 pub use control::send_command;
+pub use secondary::{fetch, query_soa, FetchError};
 
 /// How long an idle TCP connection is kept (RFC 7766 §6.2.3 suggests seconds, not minutes).
 pub const DEFAULT_TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -130,6 +139,14 @@ pub struct Shared {
     rrl: Option<Mutex<crate::rrl::Rrl>>,
     config: Mutex<ServerConfig>,
     started: std::time::Instant,
+    /// Serializes changes to `zones` and `journals` (reloads and transfers), so none is lost.
+    changes: Mutex<()>,
+    /// Each zone's recent diffs, for IXFR out.
+    journals: Mutex<HashMap<Name, Journal>>,
+    /// The NOTIFY task's inbox: a zone's new SOA and whom to tell.
+    notify: mpsc::UnboundedSender<notify::Request>,
+    /// The secondary zones, by origin: their primaries and their task's inbox.
+    secondaries: HashMap<Name, secondary::Link>,
 }
 
 impl Shared {
@@ -143,24 +160,45 @@ impl Shared {
         self.started.elapsed().as_secs()
     }
 
-    /// Reloads every zone from its file. A zone that fails keeps its previous version; the errors are
-    /// returned (file:line:column first) and logged.
+    /// Reloads every primary zone from its file. A zone that fails keeps its previous version; the
+    /// errors are returned (file:line:column first) and logged. A zone whose serial went up gets a diff
+    /// in its journal and its secondaries are sent NOTIFY. Secondary zones keep what they transferred.
     pub fn reload(&self) -> Vec<String> {
         let config = match self.config.lock() {
             Ok(config) => config.clone(),
             Err(_) => return vec!["configuration lock poisoned".to_string()],
         };
+        let Ok(_changing) = self.changes.lock() else {
+            return vec!["zone change lock poisoned".to_string()];
+        };
         let old = self.zones.load_full();
         let mut next = ZoneSet::new();
         let mut errors = Vec::new();
+        let mut changed = Vec::new();
         for zone_config in &config.zones {
+            // Origins were filled in at start-up, so the previous version can be found.
+            let previous = zone_config.origin.as_ref().and_then(|o| old.get(o));
+            if !zone_config.primaries.is_empty() {
+                match (previous, &zone_config.origin) {
+                    (Some(previous), _) => next.insert(previous.clone()),
+                    (None, Some(origin)) => next.mark_unavailable(origin),
+                    (None, None) => {}
+                }
+                continue;
+            }
             match load_zone(zone_config) {
-                Ok(zone) => next.insert(Arc::new(zone)),
+                Ok(zone) => {
+                    if let Some(previous) = previous {
+                        if self.journal_change(previous, &zone) {
+                            changed.push((soa_record(&zone), zone_config.notify.clone()));
+                        }
+                    }
+                    next.insert(Arc::new(zone));
+                }
                 Err(error) => {
                     tracing::error!("{error}; keeping the previous version");
                     errors.push(error);
-                    // Origins were filled in at start-up, so the previous version can be found.
-                    if let Some(previous) = zone_config.origin.as_ref().and_then(|o| old.get(o)) {
+                    if let Some(previous) = previous {
                         next.insert(previous.clone());
                     }
                 }
@@ -168,7 +206,103 @@ impl Shared {
         }
         self.publish(next);
         self.metrics.reload(errors.is_empty());
+        for (soa, targets) in changed {
+            self.send_notify(soa, targets);
+        }
         errors
+    }
+
+    /// Serves a new version of one zone (a secondary's transfer), recording the change in its journal
+    /// and notifying its own secondaries when the serial went up.
+    pub fn install(&self, zone: Arc<Zone>) {
+        let Ok(_changing) = self.changes.lock() else {
+            tracing::error!("zone change lock poisoned");
+            return;
+        };
+        let current = self.zones.load_full();
+        let advanced = match current.get(zone.origin()) {
+            Some(previous) => self.journal_change(previous, &zone),
+            None => true,
+        };
+        let targets = self
+            .zone_config(zone.origin())
+            .map(|c| c.notify)
+            .unwrap_or_default();
+        let soa = soa_record(&zone);
+        let mut next = (*current).clone();
+        next.insert(zone);
+        self.publish(next);
+        if advanced {
+            self.send_notify(soa, targets);
+        }
+    }
+
+    /// Stops serving a zone (an expired secondary): its names answer SERVFAIL from now on.
+    pub fn expire(&self, origin: &Name) {
+        let Ok(_changing) = self.changes.lock() else {
+            tracing::error!("zone change lock poisoned");
+            return;
+        };
+        let mut next = (*self.zones.load_full()).clone();
+        next.mark_unavailable(origin);
+        self.publish(next);
+        if let Ok(mut journals) = self.journals.lock() {
+            journals.remove(origin);
+        }
+        self.metrics.zone_expired();
+    }
+
+    /// A copy of a zone's journal, for IXFR out.
+    pub fn journal(&self, origin: &Name) -> Option<Journal> {
+        self.journals.lock().ok()?.get(origin).cloned()
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn zone_config(&self, origin: &Name) -> Option<ZoneConfig> {
+        let config = self.config.lock().ok()?;
+        config
+            .zones
+            .iter()
+            .find(|c| c.origin.as_ref() == Some(origin))
+            .cloned()
+    }
+
+    /// Records the change from `old` to `new` in the zone's journal. Returns whether the serial went up
+    /// (and so whether secondaries should hear of it). A change without a serial increment, or a serial
+    /// that goes back, cannot be described by IXFR: the journal is emptied.
+    fn journal_change(&self, old: &Zone, new: &Zone) -> bool {
+        let diff = xfr::diff(old, new);
+        let advanced =
+            crate::serial::Serial(new.serial()).is_newer_than(crate::serial::Serial(old.serial()));
+        if !advanced && diff.changes() == 0 && old.soa() == new.soa() {
+            return false;
+        }
+        if !advanced {
+            tracing::warn!(
+                zone = %new.origin(),
+                old = old.serial(),
+                new = new.serial(),
+                "zone changed but its serial did not go up; secondaries will not see the change"
+            );
+        }
+        if let Ok(mut journals) = self.journals.lock() {
+            journals
+                .entry(new.origin().clone())
+                .or_default()
+                .record(diff);
+        }
+        advanced
+    }
+
+    fn send_notify(&self, soa: Record, targets: Vec<SocketAddr>) {
+        if targets.is_empty() {
+            return;
+        }
+        let _ = self.notify.send(notify::Request { soa, targets });
     }
 
     fn publish(&self, zones: ZoneSet) {
@@ -179,6 +313,24 @@ impl Shared {
                 .collect(),
         );
         self.zones.store(Arc::new(zones));
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<std::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A zone's SOA record.
+fn soa_record(zone: &Zone) -> Record {
+    Record {
+        name: zone.origin().clone(),
+        class: zone.class(),
+        ttl: zone.soa_ttl(),
+        data: RData::Soa(zone.soa().clone()),
     }
 }
 
@@ -214,15 +366,34 @@ impl std::fmt::Display for ServerError {
 
 impl std::error::Error for ServerError {}
 
-/// Loads the zones and serves until SIGTERM or SIGINT. SIGHUP reloads.
+/// Loads the zones and serves until SIGTERM or SIGINT. SIGHUP reloads. A secondary zone starts from
+/// its file if it has one that loads, and otherwise answers SERVFAIL until its first transfer.
 pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
     let mut zones = ZoneSet::new();
+    let mut secondaries = HashMap::new();
+    let mut secondary_tasks = Vec::new();
     for zone_config in &mut config.zones {
+        if !zone_config.primaries.is_empty() {
+            let origin = zone_config
+                .origin
+                .clone()
+                .ok_or_else(|| ServerError::Zone("a secondary zone needs an origin".to_string()))?;
+            let initial = secondary::load_copy(zone_config).map(Arc::new);
+            match &initial {
+                Some(zone) => zones.insert(zone.clone()),
+                None => zones.mark_unavailable(&origin),
+            }
+            let (link, inbox) = secondary::Link::new(zone_config.primaries.clone());
+            secondaries.insert(origin.clone(), link);
+            secondary_tasks.push((zone_config.clone(), origin, initial, inbox));
+            continue;
+        }
         let zone = load_zone(zone_config).map_err(ServerError::Zone)?;
         tracing::info!(zone = %zone.origin(), serial = zone.serial(), records = zone.record_count(), "zone loaded");
         zone_config.origin = Some(zone.origin().clone());
         zones.insert(Arc::new(zone));
     }
+    let (notify_sender, notify_inbox) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         zones: ArcSwap::from_pointee(ZoneSet::new()),
         responder: Responder::new(config.answer.clone()),
@@ -233,6 +404,10 @@ pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
             .map(|c| Mutex::new(crate::rrl::Rrl::new(c))),
         config: Mutex::new(config.clone()),
         started: std::time::Instant::now(),
+        changes: Mutex::new(()),
+        journals: Mutex::new(HashMap::new()),
+        notify: notify_sender,
+        secondaries,
     });
     shared.publish(zones);
 
@@ -277,6 +452,16 @@ pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
                 ServerError::Io(format!("binding control socket {}", path.display()), e)
             })?;
             tokio::spawn(control::serve_control(listener, shared.clone()));
+        }
+        tokio::spawn(notify::run(shared.clone(), notify_inbox));
+        for (zone_config, origin, initial, inbox) in secondary_tasks {
+            tokio::spawn(secondary::run(
+                shared.clone(),
+                zone_config,
+                origin,
+                initial,
+                inbox,
+            ));
         }
         tracing::info!(listen = ?config.listen, "serving");
         control::wait_for_signals(shared).await;

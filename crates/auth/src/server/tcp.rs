@@ -1,5 +1,6 @@
 //! DNS over TCP (RFC 7766): two-octet length-prefixed messages, several queries per connection answered
-//! in order, an idle timeout, and zone transfers streamed as several messages.
+//! in order, an idle timeout, and zone transfers (AXFR, and IXFR from the zone's journal) streamed as
+//! several messages.
 
 use super::Shared;
 use crate::answer::{Outcome, Transport};
@@ -87,9 +88,12 @@ async fn connection(
                     .lock()
                     .map(|c| c.zones.clone())
                     .unwrap_or_default();
-                let (responses, summary) = crate::xfr::respond(&zones, &query, peer.ip(), &acl);
-                shared.metrics.record(Transport::Tcp, &summary);
-                responses
+                let journal = query.question().and_then(|q| shared.journal(&q.name));
+                let response =
+                    crate::xfr::respond(&zones, &query, peer.ip(), &acl, journal.as_ref());
+                shared.metrics.record(Transport::Tcp, &response.summary);
+                shared.metrics.transfer_out(response.served);
+                response.messages
             }
             Outcome::Notify(message) => {
                 vec![super::control::notify_response(&shared, &message, peer)]

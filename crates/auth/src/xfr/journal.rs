@@ -175,7 +175,11 @@ mod tests {
         let old = zone(1, &["www 300 IN A 192.0.2.1", "old 300 IN A 192.0.2.2"]);
         let new = zone(
             2,
-            &["www 300 IN A 192.0.2.1", "new 300 IN A 192.0.2.3", "www 300 IN TXT \"x\""],
+            &[
+                "www 300 IN A 192.0.2.1",
+                "new 300 IN A 192.0.2.3",
+                "www 300 IN TXT \"x\"",
+            ],
         );
         let d = diff(&old, &new);
         assert_eq!((d.from_serial(), d.to_serial()), (1, 2));
@@ -184,7 +188,10 @@ mod tests {
         added.sort_by(|a, b| a.name.cmp(&b.name));
         assert_eq!(
             added,
-            vec![record("new 300 IN A 192.0.2.3"), record("www 300 IN TXT \"x\"")]
+            vec![
+                record("new 300 IN A 192.0.2.3"),
+                record("www 300 IN TXT \"x\"")
+            ]
         );
     }
 

@@ -18,11 +18,11 @@ const BASE32HEX: &[u8; 32] = b"0123456789ABCDEFGHIJKLMNOPQRSTUV";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DecodeError {
     /// A character outside the alphabet.
-    BadCharacter,
+    Character,
     /// The text ends in the middle of a unit (odd hex digits, base64 not a multiple of 4).
-    BadLength,
+    Length,
     /// A `\` escape is cut short or its `\DDD` value is above 255.
-    BadEscape,
+    Escape,
 }
 
 fn hex_value(byte: u8) -> Option<u8> {
@@ -42,7 +42,7 @@ pub(crate) fn decode_hex<'a>(
     let mut high: Option<u8> = None;
     for part in parts {
         for &byte in part {
-            let nibble = hex_value(byte).ok_or(DecodeError::BadCharacter)?;
+            let nibble = hex_value(byte).ok_or(DecodeError::Character)?;
             match high.take() {
                 None => high = Some(nibble),
                 Some(h) => out.push(h << 4 | nibble),
@@ -50,7 +50,7 @@ pub(crate) fn decode_hex<'a>(
         }
     }
     if high.is_some() {
-        return Err(DecodeError::BadLength);
+        return Err(DecodeError::Length);
     }
     Ok(())
 }
@@ -79,7 +79,7 @@ fn write_chunked(
 ) -> Result<usize, fmt::Error> {
     let mut rest = text;
     while !rest.is_empty() {
-        if chunk != 0 && written != 0 && written % chunk == 0 {
+        if chunk != 0 && written != 0 && written.is_multiple_of(chunk) {
             f.write_str(" ")?;
         }
         let room = if chunk == 0 {
@@ -120,15 +120,15 @@ pub(crate) fn decode_base64<'a>(
             if byte == b'=' {
                 // `=` may only fill the last one or two places of the final quad.
                 if filled < 2 {
-                    return Err(DecodeError::BadCharacter);
+                    return Err(DecodeError::Character);
                 }
                 padding += 1;
                 quad[filled] = 0;
             } else {
                 if padding != 0 {
-                    return Err(DecodeError::BadCharacter);
+                    return Err(DecodeError::Character);
                 }
-                quad[filled] = base64_value(byte).ok_or(DecodeError::BadCharacter)?;
+                quad[filled] = base64_value(byte).ok_or(DecodeError::Character)?;
             }
             filled += 1;
             if filled == 4 {
@@ -147,7 +147,7 @@ pub(crate) fn decode_base64<'a>(
         }
     }
     if filled != 0 {
-        return Err(DecodeError::BadLength);
+        return Err(DecodeError::Length);
     }
     Ok(())
 }
@@ -190,12 +190,12 @@ fn base32hex_value(byte: u8) -> Option<u8> {
 pub(crate) fn decode_base32hex(text: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
     // Lengths that leave 1, 3 or 6 characters over cannot come from whole octets.
     if matches!(text.len() % 8, 1 | 3 | 6) {
-        return Err(DecodeError::BadLength);
+        return Err(DecodeError::Length);
     }
     let mut bits: u64 = 0;
     let mut count = 0;
     for &byte in text {
-        bits = bits << 5 | u64::from(base32hex_value(byte).ok_or(DecodeError::BadCharacter)?);
+        bits = bits << 5 | u64::from(base32hex_value(byte).ok_or(DecodeError::Character)?);
         count += 5;
         if count >= 8 {
             count -= 8;
@@ -236,17 +236,17 @@ pub(crate) fn unescape(text: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError
             i += 1;
             continue;
         }
-        let next = *text.get(i + 1).ok_or(DecodeError::BadEscape)?;
+        let next = *text.get(i + 1).ok_or(DecodeError::Escape)?;
         if next.is_ascii_digit() {
-            let digits = text.get(i + 1..i + 4).ok_or(DecodeError::BadEscape)?;
+            let digits = text.get(i + 1..i + 4).ok_or(DecodeError::Escape)?;
             let mut value = 0u32;
             for &digit in digits {
                 if !digit.is_ascii_digit() {
-                    return Err(DecodeError::BadEscape);
+                    return Err(DecodeError::Escape);
                 }
                 value = value * 10 + u32::from(digit - b'0');
             }
-            out.push(u8::try_from(value).map_err(|_| DecodeError::BadEscape)?);
+            out.push(u8::try_from(value).map_err(|_| DecodeError::Escape)?);
             i += 4;
         } else {
             out.push(next);
@@ -400,9 +400,9 @@ mod tests {
 
     #[test]
     fn hex_both_ways() {
-        assert_eq!(hex("0aFf 1"), Err(DecodeError::BadLength));
-        assert_eq!(hex("0aF f1"), Ok(vec![0x0a, 0xff, 0x1]));
-        assert_eq!(hex("0g"), Err(DecodeError::BadCharacter));
+        assert_eq!(hex("0aFf 1"), Err(DecodeError::Length));
+        assert_eq!(hex("0aF f01"), Ok(vec![0x0a, 0xff, 0x1]));
+        assert_eq!(hex("0g"), Err(DecodeError::Character));
         let shown = Show(|f| write_hex(f, &[0xde, 0xad, 0xbe, 0xef], 4)).to_string();
         assert_eq!(shown, "DEAD BEEF");
         let long: Vec<u8> = (0..=255).collect();
@@ -428,13 +428,15 @@ mod tests {
             assert_eq!(shown, encoded);
         }
         assert_eq!(base64("Zm9 vYg= ="), Ok(b"foob".to_vec()));
-        assert_eq!(base64("Zg==Zg=="), Err(DecodeError::BadCharacter));
-        assert_eq!(base64("Z==="), Err(DecodeError::BadCharacter));
-        assert_eq!(base64("Zm9"), Err(DecodeError::BadLength));
-        assert_eq!(base64("Zm9*"), Err(DecodeError::BadCharacter));
+        assert_eq!(base64("Zg==Zg=="), Err(DecodeError::Character));
+        assert_eq!(base64("Z==="), Err(DecodeError::Character));
+        assert_eq!(base64("Zm9"), Err(DecodeError::Length));
+        assert_eq!(base64("Zm9*"), Err(DecodeError::Character));
         let long: Vec<u8> = (0..=255).collect();
         let shown = Show(|f| write_base64(f, &long, CHUNK)).to_string();
-        assert!(shown.split(' ').all(|chunk| chunk.len() == CHUNK || chunk.ends_with('=')));
+        assert!(shown
+            .split(' ')
+            .all(|chunk| chunk.len() == CHUNK || chunk.ends_with('=')));
         assert_eq!(base64(&shown), Ok(long));
     }
 
@@ -450,7 +452,11 @@ mod tests {
             ("foobar", "CPNMUOJ1E8"),
         ];
         for (plain, encoded) in vectors {
-            assert_eq!(base32hex(encoded), Ok(plain.as_bytes().to_vec()), "{encoded}");
+            assert_eq!(
+                base32hex(encoded),
+                Ok(plain.as_bytes().to_vec()),
+                "{encoded}"
+            );
             assert_eq!(
                 base32hex(&encoded.to_ascii_lowercase()),
                 Ok(plain.as_bytes().to_vec())
@@ -458,8 +464,8 @@ mod tests {
             let shown = Show(|f| write_base32hex(f, plain.as_bytes())).to_string();
             assert_eq!(shown, encoded);
         }
-        assert_eq!(base32hex("C"), Err(DecodeError::BadLength));
-        assert_eq!(base32hex("CW"), Err(DecodeError::BadCharacter));
+        assert_eq!(base32hex("C"), Err(DecodeError::Length));
+        assert_eq!(base32hex("CW"), Err(DecodeError::Character));
     }
 
     #[test]
@@ -468,7 +474,7 @@ mod tests {
         assert_eq!(unescape(br#"a\"b\\c\032\255"#, &mut out), Ok(()));
         assert_eq!(out, b"a\"b\\c \xff");
         for bad in [&b"a\\"[..], b"\\25", b"\\256", b"\\2a5"] {
-            assert_eq!(unescape(bad, &mut Vec::new()), Err(DecodeError::BadEscape));
+            assert_eq!(unescape(bad, &mut Vec::new()), Err(DecodeError::Escape));
         }
         let shown = Show(|f| write_quoted(f, b"say \"hi\"\\ \x00\xff;")).to_string();
         assert_eq!(shown, r#""say \"hi\"\\ \000\255;""#);

@@ -96,7 +96,7 @@ fn alpn_ids(mut value: &[u8]) -> Option<Vec<&[u8]>> {
 /// Writes one parameter: its registered syntax when the value fits it, else the generic form.
 pub(crate) fn write_param(f: &mut fmt::Formatter<'_>, key: u16, value: &[u8]) -> fmt::Result {
     match key {
-        MANDATORY if !value.is_empty() && value.len() % 2 == 0 => {
+        MANDATORY if !value.is_empty() && value.len().is_multiple_of(2) => {
             f.write_str("mandatory=")?;
             for (i, pair) in value.chunks_exact(2).enumerate() {
                 if i > 0 {
@@ -135,13 +135,17 @@ pub(crate) fn write_param(f: &mut fmt::Formatter<'_>, key: u16, value: &[u8]) ->
         },
         NO_DEFAULT_ALPN | OHTTP if value.is_empty() => write!(f, "{}", KeyDisplay(key)),
         PORT if value.len() == 2 => write!(f, "port={}", u16::from_be_bytes([value[0], value[1]])),
-        IPV4HINT if !value.is_empty() && value.len() % 4 == 0 => {
+        IPV4HINT if !value.is_empty() && value.len().is_multiple_of(4) => {
             f.write_str("ipv4hint=")?;
             for (i, octets) in value.chunks_exact(4).enumerate() {
                 if i > 0 {
                     f.write_str(",")?;
                 }
-                write!(f, "{}", Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]))?;
+                write!(
+                    f,
+                    "{}",
+                    Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3])
+                )?;
             }
             Ok(())
         }
@@ -149,7 +153,7 @@ pub(crate) fn write_param(f: &mut fmt::Formatter<'_>, key: u16, value: &[u8]) ->
             f.write_str("ech=")?;
             encoding::write_base64(f, value, 0)
         }
-        IPV6HINT if !value.is_empty() && value.len() % 16 == 0 => {
+        IPV6HINT if !value.is_empty() && value.len().is_multiple_of(16) => {
             f.write_str("ipv6hint=")?;
             for (i, octets) in value.chunks_exact(16).enumerate() {
                 if i > 0 {
@@ -218,7 +222,7 @@ pub(crate) fn parse_params(
         let value = if generic {
             unescaped
         } else {
-            parse_value(key, &unescaped).map_err(|expected| invalid(expected))?
+            parse_value(key, &unescaped).map_err(invalid)?
         };
         if value.len() > usize::from(u16::MAX) {
             return Err(RdataTextError {
@@ -247,7 +251,9 @@ fn parse_value(key: u16, value: &[u8]) -> Result<Vec<u8>, &'static str> {
             for item in value.split(|&b| b == b',') {
                 match parse_key(item) {
                     Some((k, _)) if k != MANDATORY => keys.push(k),
-                    _ => return Err("a comma-separated list of SvcParam keys other than mandatory"),
+                    _ => {
+                        return Err("a comma-separated list of SvcParam keys other than mandatory")
+                    }
                 }
             }
             keys.sort_unstable();

@@ -29,6 +29,22 @@ pub(crate) enum LexErrorKind {
     NestedParenthesis,
 }
 
+impl LexErrorKind {
+    /// What went wrong and what was expected instead.
+    pub fn message(self) -> &'static str {
+        match self {
+            LexErrorKind::UnterminatedString => {
+                "unterminated quoted string, expected `\"` before the end of the line"
+            }
+            LexErrorKind::UnclosedParenthesis => {
+                "`(` is never closed, expected `)` before the end of the file"
+            }
+            LexErrorKind::UnexpectedCloseParenthesis => "`)` without an opening `(`",
+            LexErrorKind::NestedParenthesis => "nested `(`, expected `)` first",
+        }
+    }
+}
+
 /// A lexer error and where it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct LexError {
@@ -233,7 +249,8 @@ mod tests {
 
     #[test]
     fn lines_comments_and_blanks() {
-        let shown = entries("a 1 IN A 192.0.2.1 ; c\n\n  ; only a comment\n\tb\r\nc").expect("lexes");
+        let shown =
+            entries("a 1 IN A 192.0.2.1 ; c\n\n  ; only a comment\n\tb\r\nc").expect("lexes");
         assert_eq!(shown.len(), 3);
         assert!(!shown[0].0);
         assert_eq!(shown[0].1[4], ("192.0.2.1".to_string(), false, 1, 10));
@@ -245,7 +262,10 @@ mod tests {
     fn parentheses_join_lines() {
         let text = "@ SOA ns host ( 1 ; serial\n  2 3\n 4 5 )\nnext A 1.2.3.4";
         let lines = texts(text);
-        assert_eq!(lines[0], ["@", "SOA", "ns", "host", "1", "2", "3", "4", "5"]);
+        assert_eq!(
+            lines[0],
+            ["@", "SOA", "ns", "host", "1", "2", "3", "4", "5"]
+        );
         assert_eq!(lines[1], ["next", "A", "1.2.3.4"]);
         let shown = entries(text).expect("lexes");
         assert_eq!(shown[0].1[6].2..=shown[0].1[6].3, 2..=5);
@@ -257,9 +277,9 @@ mod tests {
         let tokens = &shown[0].1;
         assert_eq!(tokens[2], (r#"a ; (b) \"q\""#.to_string(), true, 1, 7));
         assert_eq!(tokens[3].0, r"x\ y\;z");
-        assert_eq!(tokens[4], (String::new(), true, 1, 32));
-        assert_eq!(tokens[5], ("a".to_string(), false, 1, 35));
-        assert_eq!(tokens[6], ("b".to_string(), true, 1, 36));
+        assert_eq!(tokens[4], (String::new(), true, 1, 31));
+        assert_eq!(tokens[5], ("a".to_string(), false, 1, 34));
+        assert_eq!(tokens[6], ("b".to_string(), true, 1, 35));
     }
 
     #[test]
@@ -280,10 +300,7 @@ mod tests {
             error("a\nb SOA ( 1\n 2").position,
             Position { line: 2, column: 7 }
         );
-        assert_eq!(
-            error("a A 1 )").position,
-            Position { line: 1, column: 7 }
-        );
+        assert_eq!(error("a A 1 )").position, Position { line: 1, column: 7 });
         assert_eq!(error("a ( ( )").kind, LexErrorKind::NestedParenthesis);
     }
 }
