@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Seeds fuzz/corpus/message/ with the binary messages of test-data/wire (valid) and test-data/malformed.
+"""Seeds the fuzz corpora from test-data: fuzz/corpus/message/ with the binary messages of test-data/wire
+(valid) and test-data/malformed, fuzz/corpus/zonefile/ with test-data/zonefiles/*.zone.
 
     python3 fuzz/seed_corpus.py
 
@@ -11,6 +12,7 @@ import os
 FUZZ = os.path.dirname(os.path.abspath(__file__))
 TEST_DATA = os.path.join(FUZZ, "..", "test-data")
 OUT = os.path.join(FUZZ, "corpus", "message")
+ZONE_OUT = os.path.join(FUZZ, "corpus", "zonefile")
 
 
 def hex_lines(text, vector):
@@ -40,6 +42,16 @@ def main():
                 out.write(data)
             count += 1
     print("wrote %d seeds to %s" % (count, OUT))
+    os.makedirs(ZONE_OUT, exist_ok=True)
+    zones = os.path.join(TEST_DATA, "zonefiles")
+    count = 0
+    for file in sorted(os.listdir(zones)) if os.path.isdir(zones) else []:
+        if file.endswith(".zone"):
+            with open(os.path.join(zones, file), "rb") as source, \
+                    open(os.path.join(ZONE_OUT, file), "wb") as out:
+                out.write(source.read())
+            count += 1
+    print("wrote %d seeds to %s" % (count, ZONE_OUT))
 
 
 if __name__ == "__main__":

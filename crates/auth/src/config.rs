@@ -23,7 +23,15 @@
 //! [[zone]]
 //! origin = "example.net."
 //! primaries = ["192.0.2.1:53"]
+//! file = "example.net.copy"
 //! ```
+//!
+//! A zone with `primaries` is a secondary: it is transferred from the first primary that answers (IXFR
+//! when it holds a version, AXFR otherwise), refreshed on the SOA timers and on NOTIFY from a primary's
+//! address, and answers SERVFAIL while it has no data or after it expires. Its `file`, if given, is
+//! where the transferred copy is written and read back at start-up. `notify` lists the secondaries sent
+//! NOTIFY when a zone gets a new serial (after a reload or a transfer); `allow_transfer` the networks
+//! that may AXFR or IXFR it.
 
 use crate::rrl::RrlConfig;
 use crate::server::{Cidr, ZoneConfig};

@@ -519,23 +519,21 @@ mod tests {
         let mut s = Secondary::new(vec![p1], Some(&soa(10, 60, 30, 100)), t0);
         s.handle(Event::Timer, t0);
         s.handle(Event::SoaAnswer(Ok(10)), t0);
-        let mut now = t0;
         // Every refresh fails from here on.
-        loop {
-            let Some(deadline) = s.deadline() else {
+        let now = loop {
+            let Some(now) = s.deadline() else {
                 panic!("a timer is always armed while idle");
             };
-            now = deadline;
             let actions = s.handle(Event::Timer, now);
             if actions.contains(&Action::Expire) {
-                break;
+                break now;
             }
             assert_eq!(actions, vec![Action::QuerySoa { primary: p1 }]);
             assert_eq!(
                 s.handle(Event::SoaAnswer(Err(Failure::Unreachable)), now),
                 vec![]
             );
-        }
+        };
         assert_eq!(now, t0 + secs(100), "EXPIRE after the last good refresh");
         assert!(!s.is_serving());
         // Once the primary is back, the zone comes back by AXFR.

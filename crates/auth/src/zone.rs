@@ -378,3 +378,38 @@ impl LabelOffsets {
         &self.offsets[..self.count]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(origin: &str) -> Arc<Zone> {
+        let text = format!(
+            "$ORIGIN {origin}\n@ 300 IN SOA ns host 1 2 3 4 5\n@ 300 IN NS ns\nns 300 IN A 192.0.2.1\n"
+        );
+        let records = globe_dns::zonefile::parse_str(&text, None, "test").expect("valid");
+        Arc::new(Zone::from_records(None, records).expect("valid"))
+    }
+
+    fn wire(name: &str) -> Vec<u8> {
+        name.parse::<Name>().expect("valid").as_wire().to_vec()
+    }
+
+    #[test]
+    fn an_unavailable_child_shadows_its_served_parent() {
+        let mut zones = ZoneSet::new();
+        zones.insert(zone("example."));
+        zones.mark_unavailable(&"Sub.Example.".parse().expect("valid"));
+        assert!(zones.is_unavailable(&wire("www.sub.example.")));
+        assert!(zones.is_unavailable(&wire("sub.example.")));
+        assert!(!zones.is_unavailable(&wire("www.example.")));
+        assert!(!zones.is_unavailable(&wire("other.")));
+        // Data for it arrives: served again.
+        zones.insert(zone("sub.example."));
+        assert!(!zones.is_unavailable(&wire("www.sub.example.")));
+        // It expires: unavailable again, and its data is gone.
+        zones.mark_unavailable(&"sub.example.".parse().expect("valid"));
+        assert!(zones.get(&"sub.example.".parse().expect("valid")).is_none());
+        assert!(zones.is_unavailable(&wire("www.sub.example.")));
+    }
+}

@@ -101,8 +101,11 @@ fn knot_primary_globe_secondary_axfr_then_ixfr_on_notify() {
         "Knot served no IXFR:\n{knot_log}"
     );
     assert!(
-        knot_log.contains(&format!("notify, outgoing, remote {globe_address}, serial 2"))
-            || knot_log.contains(&format!("notify, outgoing, remote 127.0.0.1@{globe_port}, serial 2")),
+        knot_log.contains(&format!(
+            "notify, outgoing, remote {globe_address}, serial 2"
+        )) || knot_log.contains(&format!(
+            "notify, outgoing, remote 127.0.0.1@{globe_port}, serial 2"
+        )),
         "Knot sent no NOTIFY for serial 2:\n{knot_log}"
     );
     let globe_log = globe.log();
@@ -393,6 +396,16 @@ fn secondary_without_data_answers_servfail() {
         runtime.block_on(query_soa(address, &name(ORIGIN))),
         Err(FetchError::Rcode(Rcode::SERVFAIL))
     ));
+    let status = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["auth", "status", "--control"])
+        .arg(dir.join("globe.sock"))
+        .output()
+        .expect("globe auth status runs");
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("zone example.test. secondary without data"),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------

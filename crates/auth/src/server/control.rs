@@ -79,6 +79,17 @@ async fn control_connection(stream: UnixStream, shared: Arc<Shared>) -> std::io:
                     zone.record_count()
                 ));
             }
+            let mut waiting: Vec<_> = shared
+                .secondaries
+                .keys()
+                .filter(|origin| zones.get(origin).is_none())
+                .collect();
+            waiting.sort();
+            for origin in waiting {
+                text.push_str(&format!(
+                    "zone {origin} secondary without data (SERVFAIL)\n"
+                ));
+            }
             text
         }
         other => format!("error: unknown command {other:?} (reload, status)\n"),

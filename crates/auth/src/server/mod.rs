@@ -168,6 +168,12 @@ impl Shared {
             Ok(config) => config.clone(),
             Err(_) => return vec!["configuration lock poisoned".to_string()],
         };
+        // Parse first, without holding up transfers that want to install meanwhile.
+        let loaded: Vec<Option<Result<Zone, String>>> = config
+            .zones
+            .iter()
+            .map(|c| c.primaries.is_empty().then(|| load_zone(c)))
+            .collect();
         let Ok(_changing) = self.changes.lock() else {
             return vec!["zone change lock poisoned".to_string()];
         };
@@ -175,19 +181,17 @@ impl Shared {
         let mut next = ZoneSet::new();
         let mut errors = Vec::new();
         let mut changed = Vec::new();
-        for zone_config in &config.zones {
+        for (zone_config, loaded) in config.zones.iter().zip(loaded) {
             // Origins were filled in at start-up, so the previous version can be found.
             let previous = zone_config.origin.as_ref().and_then(|o| old.get(o));
-            if !zone_config.primaries.is_empty() {
-                match (previous, &zone_config.origin) {
+            match loaded {
+                // A secondary zone keeps what it transferred (or stays unavailable).
+                None => match (previous, &zone_config.origin) {
                     (Some(previous), _) => next.insert(previous.clone()),
                     (None, Some(origin)) => next.mark_unavailable(origin),
                     (None, None) => {}
-                }
-                continue;
-            }
-            match load_zone(zone_config) {
-                Ok(zone) => {
+                },
+                Some(Ok(zone)) => {
                     if let Some(previous) = previous {
                         if self.journal_change(previous, &zone) {
                             changed.push((soa_record(&zone), zone_config.notify.clone()));
@@ -195,7 +199,7 @@ impl Shared {
                     }
                     next.insert(Arc::new(zone));
                 }
-                Err(error) => {
+                Some(Err(error)) => {
                     tracing::error!("{error}; keeping the previous version");
                     errors.push(error);
                     if let Some(previous) = previous {

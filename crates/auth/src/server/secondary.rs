@@ -32,17 +32,20 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const TRANSFER_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 /// The longest a whole transfer may take, however steadily the primary sends.
 pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(3600);
+/// NOTIFYs queued for a zone's task beyond this are dropped: one pending NOTIFY already makes the task
+/// refresh, and a flood of spoofed ones must not grow memory.
+pub const NOTIFY_QUEUE: usize = 16;
 
 /// A secondary zone as the rest of the server sees it: its primaries and its task's inbox.
 pub(super) struct Link {
     primaries: Vec<SocketAddr>,
-    events: mpsc::UnboundedSender<Event>,
+    events: mpsc::Sender<Event>,
 }
 
 impl Link {
     /// A link and the inbox its task reads.
-    pub(super) fn new(primaries: Vec<SocketAddr>) -> (Link, mpsc::UnboundedReceiver<Event>) {
-        let (events, inbox) = mpsc::unbounded_channel();
+    pub(super) fn new(primaries: Vec<SocketAddr>) -> (Link, mpsc::Receiver<Event>) {
+        let (events, inbox) = mpsc::channel(NOTIFY_QUEUE);
         (Link { primaries, events }, inbox)
     }
 
@@ -51,9 +54,10 @@ impl Link {
         crate::secondary::notify_allowed(&self.primaries, source)
     }
 
-    /// Passes a NOTIFY on to the zone's task (callable from any thread).
+    /// Passes a NOTIFY on to the zone's task (callable from any thread, never blocks; dropped when
+    /// [`NOTIFY_QUEUE`] are already waiting).
     pub(super) fn notify(&self, serial: Option<u32>) {
-        let _ = self.events.send(Event::Notify { serial });
+        let _ = self.events.try_send(Event::Notify { serial });
     }
 }
 
@@ -286,7 +290,7 @@ pub(super) async fn run(
     config: ZoneConfig,
     origin: Name,
     initial: Option<Arc<Zone>>,
-    mut inbox: mpsc::UnboundedReceiver<Event>,
+    mut inbox: mpsc::Receiver<Event>,
 ) {
     let mut machine = Secondary::new(
         config.primaries.clone(),
@@ -306,11 +310,10 @@ pub(super) async fn run(
         let event = match wake {
             Wake::Finished(finished) => {
                 operation = None;
+                // Transfers that install are counted at `Install`; "nothing newer" is counted here.
                 match (&finished.event, finished.form) {
-                    (Event::TransferDone(Ok(_)), Some(form)) => {
-                        if form == "current" {
-                            shared.metrics.transfer_in(form);
-                        }
+                    (Event::TransferDone(Ok(_)), Some(form @ "current")) => {
+                        shared.metrics.transfer_in(form)
                     }
                     (Event::TransferDone(Err(_)), _) | (Event::SoaAnswer(Err(_)), _) => {
                         shared.metrics.transfer_in_failed()
@@ -359,7 +362,11 @@ pub(super) async fn run(
                     };
                     tracing::info!(zone = %origin, serial = zone.serial(), records = zone.record_count(), form, "transfer installed");
                     shared.metrics.transfer_in(form);
-                    shared.install(zone.clone());
+                    // Installing diffs against the previous version for the journal: off the runtime
+                    // thread, like the parsing of a reload.
+                    let installer = shared.clone();
+                    let new = zone.clone();
+                    let _ = tokio::task::spawn_blocking(move || installer.install(new)).await;
                     if let Some(path) = config.file.clone() {
                         let copy = zone.clone();
                         tokio::task::spawn_blocking(move || {
@@ -372,7 +379,9 @@ pub(super) async fn run(
                 }
                 Action::Expire => {
                     tracing::warn!(zone = %origin, "zone expired: no successful refresh within EXPIRE; answering SERVFAIL");
-                    shared.expire(&origin);
+                    let expirer = shared.clone();
+                    let expired = origin.clone();
+                    let _ = tokio::task::spawn_blocking(move || expirer.expire(&expired)).await;
                     held = None;
                 }
             }

@@ -566,7 +566,7 @@ mod tests {
         let ns = record("@ 3600 IN NS ns.example.");
         let mut reader = TransferReader::new(&origin, &Request::Axfr, 1);
         assert_eq!(
-            reader.read(&response(1, RType::AXFR, &[ns.clone()])),
+            reader.read(&response(1, RType::AXFR, std::slice::from_ref(&ns))),
             Err(TransferError::NoLeadingSoa)
         );
         let mut reader = TransferReader::new(&origin, &Request::Axfr, 1);
