@@ -16,14 +16,14 @@ pub struct RRset {
     /// The TTL (the lowest given, when the zone file disagreed with itself).
     pub ttl: u32,
     /// The records' data, in zone file order, without duplicates.
-    pub data: Box<[RData]>,
+    pub data: Vec<RData>,
 }
 
 /// The RRsets at one owner name; empty for an empty non-terminal.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Node {
     /// The RRsets, at most one per type.
-    pub rrsets: Box<[RRset]>,
+    pub rrsets: Vec<RRset>,
 }
 
 impl Node {
@@ -90,7 +90,12 @@ impl Zone {
                 .map(|r| r.name.to_lowercase())
                 .ok_or(ZoneError::MissingSoa)?,
         };
-        let mut staging: HashMap<Name, Vec<(RType, u32, Vec<RData>)>> = HashMap::new();
+        // Keyed by lower-cased wire form with a fast hasher: lookups borrow a slice of the query name.
+        // The nodes are built in place (one allocation per owner, per RRset and per RData list).
+        let mut nodes: HashMap<Box<[u8]>, Node, RandomState> = HashMap::with_capacity_and_hasher(
+            records.len() + records.len() / 8,
+            RandomState::default(),
+        );
         let mut class = None;
         let mut record_count = 0;
         for record in records {
@@ -101,62 +106,64 @@ impl Zone {
             if rtype == RType::SOA {
                 class = Some(record.class);
             }
-            let sets = staging.entry(record.name.to_lowercase()).or_default();
-            match sets.iter_mut().find(|(t, _, _)| *t == rtype) {
-                Some((_, ttl, data)) => {
-                    if !data.contains(&record.data) {
-                        data.push(record.data);
+            let mut key = record.name.into_wire();
+            key.make_ascii_lowercase();
+            let node = nodes.entry(key).or_insert_with(|| Node {
+                rrsets: Vec::with_capacity(1),
+            });
+            match node.rrsets.iter_mut().find(|set| set.rtype == rtype) {
+                Some(set) => {
+                    if !set.data.contains(&record.data) {
+                        set.data.push(record.data);
                         record_count += 1;
                     }
-                    *ttl = (*ttl).min(record.ttl);
+                    set.ttl = set.ttl.min(record.ttl);
                 }
                 None => {
-                    sets.push((rtype, record.ttl, vec![record.data]));
+                    let mut data = Vec::with_capacity(1);
+                    data.push(record.data);
+                    node.rrsets.push(RRset {
+                        rtype,
+                        ttl: record.ttl,
+                        data,
+                    });
                     record_count += 1;
                 }
             }
         }
         let class = class.ok_or(ZoneError::MissingSoa)?;
-        let apex = staging.get(&origin).ok_or(ZoneError::MissingSoa)?;
-        let (soa_ttl, soa) = match apex.iter().find(|(t, _, _)| *t == RType::SOA) {
-            Some((_, ttl, data)) if data.len() == 1 => match &data[0] {
-                RData::Soa(soa) => (*ttl, soa.clone()),
+        let apex = nodes.get(origin.as_wire()).ok_or(ZoneError::MissingSoa)?;
+        let (soa_ttl, soa) = match apex.rrset(RType::SOA) {
+            Some(set) if set.data.len() == 1 => match &set.data[0] {
+                RData::Soa(soa) => (set.ttl, soa.clone()),
                 _ => return Err(ZoneError::MissingSoa),
             },
             Some(_) => return Err(ZoneError::MultipleSoa),
             None => return Err(ZoneError::MissingSoa),
         };
-        if !apex.iter().any(|(t, _, _)| *t == RType::NS) {
+        if apex.rrset(RType::NS).is_none() {
             return Err(ZoneError::MissingApexNs);
         }
-        let origin_labels = origin.label_count();
-        let mut nodes: HashMap<Box<[u8]>, Node, RandomState> = HashMap::with_capacity_and_hasher(
-            staging.len() + staging.len() / 8,
-            RandomState::default(),
-        );
-        let owners: Vec<Name> = staging.keys().cloned().collect();
-        for (owner, sets) in staging {
-            let rrsets = sets
-                .into_iter()
-                .map(|(rtype, ttl, data)| RRset {
-                    rtype,
-                    ttl,
-                    data: data.into_boxed_slice(),
-                })
-                .collect();
-            nodes.insert(owner.as_wire().into(), Node { rrsets });
-        }
         // Empty non-terminals: every name between an owner and the origin exists (RFC 4592 §2.2.2).
-        for owner in owners {
-            let mut name = owner;
-            while name.label_count() > origin_labels {
-                let Some(parent) = name.parent() else { break };
-                if nodes.contains_key(parent.as_wire()) {
+        let origin_len = origin.wire_len();
+        let mut empty_non_terminals: std::collections::HashSet<Box<[u8]>, RandomState> =
+            std::collections::HashSet::with_hasher(RandomState::default());
+        for owner in nodes.keys() {
+            let mut pos = 0;
+            while let Some(&len) = owner.get(pos) {
+                pos += 1 + len as usize;
+                let parent = &owner[pos.min(owner.len())..];
+                if parent.len() <= origin_len
+                    || nodes.contains_key(parent)
+                    || empty_non_terminals.contains(parent)
+                {
                     break;
                 }
-                nodes.insert(parent.as_wire().into(), Node::default());
-                name = parent;
+                empty_non_terminals.insert(parent.into());
             }
+        }
+        for owner in empty_non_terminals {
+            nodes.insert(owner, Node::default());
         }
         Ok(Zone {
             origin,

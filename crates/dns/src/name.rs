@@ -175,6 +175,11 @@ impl Name {
         &self.wire
     }
 
+    /// Gives up the wire form.
+    pub fn into_wire(self) -> Box<[u8]> {
+        self.wire
+    }
+
     /// The length of the wire form.
     pub fn wire_len(&self) -> usize {
         self.wire.len()

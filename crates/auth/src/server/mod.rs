@@ -344,10 +344,14 @@ pub fn load_zone(config: &ZoneConfig) -> Result<Zone, String> {
         .file
         .as_ref()
         .ok_or_else(|| "zone has no file".to_string())?;
+    let started = std::time::Instant::now();
     let records =
         globe_dns::zonefile::parse_file(file, config.origin.clone()).map_err(|e| e.to_string())?;
-    Zone::from_records(config.origin.as_ref(), records)
-        .map_err(|e| format!("{}: {e}", file.display()))
+    let parsed = started.elapsed();
+    let zone = Zone::from_records(config.origin.as_ref(), records)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    tracing::debug!(file = %file.display(), ?parsed, built = ?(started.elapsed() - parsed), "zone file read");
+    Ok(zone)
 }
 
 /// Why the server could not start.
