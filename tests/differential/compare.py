@@ -14,8 +14,15 @@ and the answer/authority/additional sections as sets of RRsets (owner names
 case-insensitive, TTLs exact, rdata exact in DNSSEC-canonical form).  When TC
 is set in either response, only flags and RCODE are compared.
 
-Prints `differential: N queries, M differences`, a breakdown by category and the
-first --max-diffs differences; exits 1 on any difference (2 on harness error).
+Differences of three deliberate kinds are ACCEPTED (accept.py, README.md):
+space-limited optional data over UDP (checked against both servers' TCP
+responses), YXDOMAIN for DNAME substitution overflow (RFC 6672), and qtype RRSIG
+answered with all RRSIGs at the name.  --no-accept makes every difference count.
+
+Prints `differential: N queries, M differences` (M = unaccepted ones), then
+`accepted: K (size-limited=a, rfc6672-yxdomain=b, rrsig-query=c)`, a breakdown
+by category and the first --max-diffs differences; exits 1 iff M > 0 (2 on
+harness error).
 """
 
 import argparse
@@ -43,6 +50,7 @@ import gen_zones          # noqa: E402
 import queries as Q       # noqa: E402
 import servers            # noqa: E402
 import wire as W          # noqa: E402
+import accept as A        # noqa: E402
 
 VARIANTS = {
     # name: (use_edns, payload, do_bit)
@@ -348,6 +356,11 @@ def main(argv=None):
                     help="root mode: only this many TLDs (0 = all)")
     ap.add_argument("--max-diffs", type=int, default=20,
                     help="print this many differences in full")
+    ap.add_argument("--max-accepted", type=int, default=5,
+                    help="print this many accepted differences in full")
+    ap.add_argument("--no-accept", action="store_true",
+                    help="disable the accept rules (size-limited, rfc6672-yxdomain, "
+                    "rrsig-query): every difference counts")
     ap.add_argument("--strict-case", action="store_true",
                     help="also compare owner-name and rdata-name case exactly")
     ap.add_argument("--compare-truncated", action="store_true",
@@ -461,22 +474,67 @@ def run(a, qlist, variants, ref, sub, t0):
         results[(i, "ref")] = tcp_query(w, addr, ref.port)
         results[(i, "sub")] = tcp_query(w, addr, sub.port)
 
-    ndiff_queries = 0
-    shown = 0
-    cats = collections.OrderedDict()
-    by_field = collections.Counter()
+    tcp_cache = {}      # (id(query), variant) -> (reference wire, subject wire)
+    for j, (q, v, t) in enumerate(tcp_jobs):
+        tcp_cache[(id(q), v)] = (results[(base + j, "ref")], results[(base + j, "sub")])
+
+    # pass 1: compare every exchange
+    found = []          # (q, v, t, ma, mb, kind, diffs)
     kinds_seen = collections.Counter()
-    out_lines = []
     for i, (q, v, t) in enumerate(jobs):
         ma = parse(results[(i, "ref")], a.strict_case)
         mb = parse(results[(i, "sub")], a.strict_case)
         kind = response_kind(ma, q)
         kinds_seen[kind] += 1
         diffs = compare_msgs(ma, mb, a.compare_truncated, a.strict_opt)
-        if not diffs:
+        if diffs:
+            found.append((q, v, t, ma, mb, kind, diffs))
+
+    # TCP re-queries, only for the differences an accept rule needs them for
+    requeried = 0
+    if not a.no_accept:
+        for q, v, t, ma, mb, kind, diffs in found:
+            need = A.size_candidate(t, ma, mb, diffs) or (
+                q.qtype == dns.rdatatype.RRSIG and t == "udp" and A.usable(mb)
+                and mb.flags & W.TC)
+            if need and (id(q), v) not in tcp_cache:
+                w = build_wire(q, v, rng.randrange(0x10000))
+                tcp_cache[(id(q), v)] = (tcp_query(w, addr, ref.port),
+                                         tcp_query(w, addr, sub.port))
+                requeried += 1
+
+    # pass 2: classify
+    ndiff_queries = 0
+    shown = shown_acc = 0
+    cats = collections.OrderedDict()
+    acc_cats = collections.OrderedDict()
+    acc_count = collections.Counter()
+    by_field = collections.Counter()
+    out_lines = []
+    acc_lines = []
+    for q, v, t, ma, mb, kind, diffs in found:
+        label = "%s %s %s/%s" % (t, v, q.qname, dns.rdatatype.to_text(q.qtype))
+        flags = "".join(x for x, on in (("+rd", q.rd), ("+cd", q.cd), ("+ad", q.ad)) if on)
+        rule, why, notes = None, None, []
+        if not a.no_accept:
+            rule, why, notes = classify(q, v, t, ma, mb, diffs, tcp_cache, a.strict_case)
+        if rule:
+            acc_count[rule] += 1
+            sig = "; ".join("%s %s" % (f, s_) for f, s_, _ in diffs)
+            key = (rule, kind, sig)
+            if key not in acc_cats:
+                acc_cats[key] = [0, label + "  [tag %s]" % q.tag]
+            acc_cats[key][0] += 1
+            if shown_acc < a.max_accepted:
+                shown_acc += 1
+                acc_lines.append("--- accepted %d [%s]: %s %s  tag=%s kind=%s"
+                                 % (shown_acc, rule, label, flags, q.tag, kind))
+                acc_lines.append("  why: " + why)
+                for field, sig_, lines in diffs:
+                    acc_lines.append(" [%s] %s" % (field, sig_))
+                    acc_lines.extend(lines)
             continue
         ndiff_queries += 1
-        label = "%s %s %s/%s" % (t, v, q.qname, dns.rdatatype.to_text(q.qtype))
         for field, sig, _ in diffs:
             by_field[field] += 1
             key = (kind, field, sig)
@@ -486,19 +544,32 @@ def run(a, qlist, variants, ref, sub, t0):
             cats[key][2][q.tag] += 1
         if shown < a.max_diffs:
             shown += 1
-            flags = "".join(x for x, on in (("+rd", q.rd), ("+cd", q.cd), ("+ad", q.ad)) if on)
             out_lines.append("--- difference %d: %s %s  tag=%s kind=%s" % (shown, label, flags, q.tag, kind))
             for field, sig, lines in diffs:
                 out_lines.append(" [%s] %s" % (field, sig))
                 out_lines.extend(lines)
+            for r, n in notes:
+                out_lines.append(" [not accepted as %s] %s" % (r, n))
 
     nq = len(jobs)
+    nacc = sum(acc_count.values())
     print("differential: %d queries, %d differences" % (nq, ndiff_queries))
+    print("accepted: %d (%s)" % (nacc, ", ".join("%s=%d" % (r, acc_count[r]) for r in A.RULES)))
     if not a.quiet:
-        print("# reference %s vs subject %s; %d distinct queries, %d UDP + %d TCP exchanges, %.1fs"
+        print("# reference %s vs subject %s; %d distinct queries, %d UDP + %d TCP exchanges, "
+              "%d TCP re-queries for accept rules, %.1fs"
               % (a.reference, a.subject if a.subject != "cmd" else "cmd", len(qlist),
-                 nq - len(tcp_jobs), len(tcp_jobs), time.monotonic() - t0))
+                 nq - len(tcp_jobs), len(tcp_jobs), requeried, time.monotonic() - t0))
         print("# reference response kinds: %s" % ", ".join("%s=%d" % kv for kv in kinds_seen.most_common()))
+        if a.no_accept:
+            print("# accept rules disabled (--no-accept): every difference counts")
+        if acc_cats:
+            print("# accepted (rule | reference kind | fields: count, example); reasons:")
+            for r in A.RULES:
+                if acc_count[r]:
+                    print("#   %s: %s" % (r, A.REASONS[r]))
+            for (rule, kind, sig), (n, ex) in sorted(acc_cats.items(), key=lambda kv: -kv[1][0]):
+                print("#  %-16s | %-16s | %-34s %5d  e.g. %s" % (rule, kind, sig[:34], n, ex))
         if cats:
             print("# differences by field: %s" % ", ".join("%s=%d" % kv for kv in by_field.most_common()))
             print("# categories (reference response kind | field | signature: count, tags, example):")
@@ -508,7 +579,39 @@ def run(a, qlist, variants, ref, sub, t0):
                          ",".join("%s=%d" % tv for tv in tags.most_common(4)), ex))
     for line in out_lines:
         print(line)
+    for line in acc_lines:
+        print(line)
     return 1 if ndiff_queries else 0
+
+
+def classify(q, v, t, ma, mb, diffs, tcp_cache, strict_case):
+    """-> (rule or None, reason, [(rule, why not)] for rules whose shape was close)."""
+    notes = []
+    sigs = {(f, s) for f, s, _ in diffs}
+    if ("rcode", "NXDOMAIN->YXDOMAIN") in sigs:
+        ok, why = A.accept_yxdomain(ma, mb, diffs)
+        if ok:
+            return "rfc6672-yxdomain", why, []
+        notes.append(("rfc6672-yxdomain", why))
+    use_edns, payload, _do = VARIANTS[v]
+    limit = A.udp_limit(use_edns, payload)
+    pair = tcp_cache.get((id(q), v))
+    if q.qtype == dns.rdatatype.RRSIG:
+        tb = parse(pair[1], strict_case) if pair else None
+        ok, why = A.accept_rrsig(q.qtype, t, ma, mb, diffs, tb, limit)
+        if ok:
+            return "rrsig-query", why, []
+        notes.append(("rrsig-query", why))
+    if A.size_candidate(t, ma, mb, diffs):
+        if pair is None:
+            notes.append(("size-limited", "no TCP re-query"))
+        else:
+            ta, tb = parse(pair[0], strict_case), parse(pair[1], strict_case)
+            ok, why = A.accept_size(ma, mb, ta, tb, limit)
+            if ok:
+                return "size-limited", why, []
+            notes.append(("size-limited", why))
+    return None, None, notes
 
 
 def servers_client(srv, addr):

@@ -585,7 +585,8 @@ fn resolve<'z>(zone: &'z Zone, qname: &Name, lower: &Name, qtype: RType) -> Answ
                 answer
                     .authority
                     .push(rrset_entry(Cow::Owned(cut.clone()), zone, ns));
-                if let Some(ds) = node.rrset(RType::DS) {
+                // DS goes with the referral only from a signed zone (as Knot), and only with DO.
+                if let Some(ds) = node.rrset(RType::DS).filter(|_| zone.is_signed()) {
                     answer
                         .authority
                         .push(rrset_entry(Cow::Owned(cut.clone()), zone, ds));
@@ -666,8 +667,13 @@ fn add_additional<'z>(
             {
                 continue;
             }
-            let Some(node) = zone.node(lower.as_wire()) else {
-                continue;
+            // The target's own node (glue below a cut included), else a wildcard that covers it.
+            let node = match zone.node(lower.as_wire()) {
+                Some(node) => node,
+                None => match find(zone, &lower, RType::A) {
+                    Found::Wildcard(node) => node,
+                    _ => continue,
+                },
             };
             for rtype in [RType::A, RType::AAAA] {
                 let Some(addresses) = node.rrset(rtype) else {

@@ -210,6 +210,12 @@ impl Zone {
         self.nodes.get(lower_wire)
     }
 
+    /// Whether the zone is DNSSEC-signed (its apex has a DNSKEY RRset).
+    pub fn is_signed(&self) -> bool {
+        self.node(self.origin.as_wire())
+            .is_some_and(|apex| apex.rrset(RType::DNSKEY).is_some())
+    }
+
     /// The number of distinct records.
     pub fn record_count(&self) -> usize {
         self.record_count
