@@ -120,12 +120,10 @@ impl Zone {
                     set.ttl = set.ttl.min(record.ttl);
                 }
                 None => {
-                    let mut data = Vec::with_capacity(1);
-                    data.push(record.data);
                     node.rrsets.push(RRset {
                         rtype,
                         ttl: record.ttl,
-                        data,
+                        data: vec![record.data],
                     });
                     record_count += 1;
                 }

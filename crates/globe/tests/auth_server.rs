@@ -488,7 +488,7 @@ fn truncates_over_udp_and_answers_in_full_over_tcp() {
     assert!(answer.header.tc, "60 A records do not fit in 512 octets");
     let output = Command::new("kdig")
         .args([
-            &format!("@127.0.0.1"),
+            "@127.0.0.1",
             "-p",
             &server.port.to_string(),
             "+tcp",

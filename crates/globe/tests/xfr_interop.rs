@@ -102,8 +102,6 @@ fn knot_primary_globe_secondary_axfr_then_ixfr_on_notify() {
     );
     assert!(
         knot_log.contains(&format!(
-            "notify, outgoing, remote {globe_address}, serial 2"
-        )) || knot_log.contains(&format!(
             "notify, outgoing, remote 127.0.0.1@{globe_port}, serial 2"
         )),
         "Knot sent no NOTIFY for serial 2:\n{knot_log}"
@@ -365,9 +363,10 @@ fn transfer_refused_outside_allow_transfer() {
     assert!(text.contains("REFUSED"), "kdig: {text}");
 }
 
-/// A secondary zone that has never been transferred answers SERVFAIL (as Knot does), not REFUSED.
+/// A secondary zone that has never been transferred answers SERVFAIL (as Knot does), not REFUSED, and
+/// takes NOTIFY only from its primaries' addresses.
 #[test]
-fn secondary_without_data_answers_servfail() {
+fn secondary_without_data_servfails_and_takes_notify_only_from_primaries() {
     let runtime = runtime();
     let dir = TempDir::new("no-data");
     let port = free_port();
@@ -406,6 +405,110 @@ fn secondary_without_data_answers_servfail() {
         text.contains("zone example.test. secondary without data"),
         "{text}"
     );
+
+    // NOTIFY from 127.0.0.1 (the primary's address; the port does not matter) is accepted with AA;
+    // from 127.0.0.2 it is refused.
+    let soa = soa_of(&zone_text(5, Version::First));
+    for (source, rcode) in [
+        ("127.0.0.1:0", Rcode::NOERROR),
+        ("127.0.0.2:0", Rcode::REFUSED),
+    ] {
+        let socket = UdpSocket::bind(source).expect("bind");
+        socket
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("timeout");
+        socket
+            .send_to(&globe_auth::notify::notify_message(&soa, 77), address)
+            .expect("send");
+        let mut buffer = [0u8; 512];
+        let (len, _) = socket.recv_from(&mut buffer).expect("an answer to NOTIFY");
+        let answer = Message::parse(&buffer[..len]).expect("valid");
+        assert_eq!(
+            (answer.header.id, answer.rcode()),
+            (77, rcode),
+            "from {source}"
+        );
+        assert_eq!(answer.header.aa, rcode == Rcode::NOERROR);
+    }
+}
+
+/// Without NOTIFY, a secondary follows its primary on the SOA REFRESH timer; when the primary is gone
+/// for longer than EXPIRE, the zone stops being served (SERVFAIL).
+#[test]
+fn globe_secondary_refreshes_on_timer_and_expires() {
+    let runtime = runtime();
+    let dir = TempDir::new("timers");
+    let primary_address = loopback(free_port());
+    let secondary_address = loopback(free_port());
+    let secondary_metrics = free_port();
+    // REFRESH 2 s, RETRY 2 s, EXPIRE 5 s: the shortest the secondary honours are 2, 2 and 3.
+    let timers = "2 2 5 300";
+    std::fs::write(
+        dir.join("primary.zone"),
+        zone_text_with_timers(1, Version::First, timers),
+    )
+    .expect("write");
+    let control = dir.join("primary.sock");
+    let primary_conf = dir.join("primary.toml");
+    std::fs::write(
+        &primary_conf,
+        format!(
+            "listen = [\"{primary_address}\"]\ncontrol = \"{}\"\n[rrl]\nenabled = false\n\
+             [[zone]]\norigin = \"{ORIGIN}\"\nfile = \"primary.zone\"\nallow_transfer = [\"127.0.0.1\"]\n",
+            control.display()
+        ),
+    )
+    .expect("write");
+    let secondary_conf = dir.join("secondary.toml");
+    std::fs::write(
+        &secondary_conf,
+        format!(
+            "listen = [\"{secondary_address}\"]\ncontrol = \"{}\"\nmetrics = \"127.0.0.1:{secondary_metrics}\"\n\
+             [rrl]\nenabled = false\n\
+             [[zone]]\norigin = \"{ORIGIN}\"\nprimaries = [\"{primary_address}\"]\n",
+            dir.join("secondary.sock").display()
+        ),
+    )
+    .expect("write");
+    let primary = Daemon::globe(&primary_conf, &dir.join("primary.log"));
+    wait_for_serial(&runtime, primary_address, 1, "primary");
+    let secondary = Daemon::globe(&secondary_conf, &dir.join("secondary.log"));
+    wait_for_serial(&runtime, secondary_address, 1, "secondary");
+
+    std::fs::write(
+        dir.join("primary.zone"),
+        zone_text_with_timers(2, Version::Second, timers),
+    )
+    .expect("write");
+    let reload = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["auth", "reload", "--control"])
+        .arg(&control)
+        .output()
+        .expect("globe auth reload runs");
+    assert!(reload.status.success(), "globe auth reload: {reload:?}");
+    wait_for_serial(&runtime, secondary_address, 2, "secondary");
+    assert_eq!(
+        metric(secondary_metrics, "globe_auth_notify_accepted_total"),
+        0
+    );
+    assert_eq!(
+        metric(
+            secondary_metrics,
+            "globe_auth_transfers_in_total{form=\"ixfr\"}"
+        ),
+        1
+    );
+
+    drop(primary);
+    wait_until("the zone expires", || {
+        try_query(secondary_address, "www.example.test.", RType::A)
+            .is_some_and(|m| m.rcode() == Rcode::SERVFAIL)
+    });
+    assert_eq!(
+        metric(secondary_metrics, "globe_auth_zones_expired_total"),
+        1
+    );
+    assert!(secondary.log().contains("zone expired"));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -422,10 +525,16 @@ enum Version {
     Third,
 }
 
+/// The test zone with long SOA timers (refresh 1 h, retry 10 min, expire 1 day).
 fn zone_text(serial: u32, version: Version) -> String {
+    zone_text_with_timers(serial, version, "3600 600 86400 300")
+}
+
+/// The test zone with these SOA REFRESH, RETRY, EXPIRE and MINIMUM.
+fn zone_text_with_timers(serial: u32, version: Version, timers: &str) -> String {
     let mut text = format!(
         "$ORIGIN {ORIGIN}\n$TTL 300\n\
-         @ 3600 IN SOA ns1 hostmaster {serial} 3600 600 86400 300\n\
+         @ 3600 IN SOA ns1 hostmaster {serial} {timers}\n\
          @ 3600 IN NS ns1\n@ 3600 IN NS ns2.example.net.\n\
          @ IN MX 10 mail\n@ IN TXT \"v=spf1 -all\"\n\
          ns1 IN A 192.0.2.1\nns1 IN AAAA 2001:db8::1\n\
