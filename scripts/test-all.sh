@@ -38,4 +38,14 @@ globe="$(pwd)/target/release/globe"
   --root-zone ../shared/data/dns/root.zone \
   --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zone_args} --control {dir}/globe.sock"
 
+echo "== DNSSEC differential tests against Knot: DO=1 on zones signed by knotd (NSEC, NSEC3, opt-out), the root"
+/usr/bin/python3 tests/differential/test_accept.py
+for signing in nsec nsec3 nsec3-optout; do
+  /usr/bin/python3 tests/differential/compare.py --reference knot --subject cmd --do --sign "$signing" \
+    --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zone_args} --control {dir}/globe.sock"
+done
+/usr/bin/python3 tests/differential/compare.py --reference knot --subject cmd --do \
+  --root-zone ../shared/data/dns/root.zone \
+  --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zone_args} --control {dir}/globe.sock"
+
 echo "== all tests passed"

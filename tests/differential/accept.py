@@ -41,7 +41,7 @@ REASONS = {
 }
 
 NOERROR, NXDOMAIN, YXDOMAIN = 0, 3, 6
-CNAME, DNAME, RRSIG = 5, 39, 46
+SOA, CNAME, DNAME, RRSIG, NSEC, NSEC3 = 6, 5, 39, 46, 47, 50
 SECTIONS = ("answer", "authority", "additional")
 
 
@@ -304,8 +304,13 @@ def accept_yxdomain(ma, mb, diffs):
         return False, "answer sections differ"
     if sa[1]:
         return False, "subject's YXDOMAIN has an authority section"
-    if len(aa[1]) != 1 or next(iter(aa[1]))[1] != 6:
-        return False, "reference's authority is not just the SOA"
+    # Knot's NXDOMAIN: the SOA; with DO also its RRSIG and the NSEC/NSEC3 proof (with RRSIGs)
+    # for the name its substitution gave up on.
+    soas = [k for k in aa[1] if k[1] == SOA]
+    proof = all(k[1] in (NSEC, NSEC3) or (k[1] == RRSIG and k[3] in (SOA, NSEC, NSEC3))
+                for k in aa[1] if k[1] != SOA)
+    if len(soas) != 1 or not proof:
+        return False, "reference's authority is not just the SOA (and its DNSSEC proof)"
     end, loops = _chain_end(_qname(ma), ma.sections[0])
     if loops:
         return False, "CNAME loop in the answer"
@@ -315,7 +320,7 @@ def accept_yxdomain(ma, mb, diffs):
         owner, target = owner.lower(), target.lower()
         if owner == end or not _is_suffix(end, owner):
             continue
-        soa_owner = next(iter(aa[1]))[0].lower()
+        soa_owner = soas[0][0].lower()
         if not _is_suffix(owner, soa_owner):
             continue
         newlen = len(end) - len(owner) + len(target)
@@ -326,6 +331,33 @@ def accept_yxdomain(ma, mb, diffs):
                     len(end), len(owner), len(target), newlen)
         return False, "DNAME substitution is %d octets, no overflow" % newlen
     return False, "no DNAME above the (chain's) name in the answer"
+
+
+def yxdomain_truncated_candidate(transport, ma, mb, diffs):
+    """Reference NXDOMAIN with TC over UDP (its NXDOMAIN plus DNSSEC proof did not fit), subject
+    YXDOMAIN that fit: only the TCP pair can show the RFC 6672 shape."""
+    return (transport == "udp" and usable(ma) and usable(mb)
+            and (ma.rcode, mb.rcode) == (NXDOMAIN, YXDOMAIN)
+            and bool(ma.flags & W.TC) and not mb.flags & W.TC
+            and _fields(diffs) <= {"rcode", "flags"})
+
+
+def accept_yxdomain_truncated(ma, mb, ta, tb, tcp_diffs):
+    """ma/mb: UDP responses, ta/tb: TCP responses, tcp_diffs: compare_msgs(ta, tb)."""
+    if not (usable(ta) and usable(tb)):
+        return False, "no TCP responses"
+    if (ta.flags | tb.flags) & W.TC:
+        return False, "TC over TCP"
+    if ma.flag_names() - {"TC"} != mb.flag_names() or (ma.opt is None) != (mb.opt is None):
+        return False, "UDP flags other than TC or OPT presence differ"
+    if ma.rcode != ta.rcode or mb.rcode != tb.rcode:
+        return False, "UDP and TCP RCODEs differ"
+    if _sets(mb) != _sets(tb):
+        return False, "subject's UDP response is not its whole (TCP) response"
+    ok, why = accept_yxdomain(ta, tb, tcp_diffs)
+    if not ok:
+        return False, "over TCP: " + why
+    return True, "reference TC over UDP; over TCP: " + why
 
 
 # --------------------------------------------------------------------------

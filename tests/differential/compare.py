@@ -49,6 +49,7 @@ import dns.rdatatype      # noqa: E402
 import gen_zones          # noqa: E402
 import queries as Q       # noqa: E402
 import servers            # noqa: E402
+import sign as S          # noqa: E402
 import wire as W          # noqa: E402
 import accept as A        # noqa: E402
 
@@ -345,6 +346,9 @@ def main(argv=None):
                      "with gen_zones.py --seed SEED into a temp dir)")
     src.add_argument("--root-zone", help="serve this root zone (origin .) instead")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sign", choices=S.MODES,
+                    help="sign the generated zones with Knot's signer first (sign.py): "
+                    "NSEC, NSEC3, or NSEC3 with opt-out; both servers serve the signed files")
     ap.add_argument("--edns", choices=["none", "1232", "both"], default="both",
                     help="UDP variants: without EDNS, with EDNS 1232 (DO=0), or both")
     ap.add_argument("--do", action="store_true",
@@ -384,6 +388,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.subject == "cmd" and not a.subject_cmd:
         ap.error("--subject cmd needs --subject-cmd")
+    if a.sign and a.root_zone:
+        ap.error("--sign applies to generated zones, not to --root-zone")
 
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, _on_signal)
@@ -394,11 +400,22 @@ def main(argv=None):
         zones = [(".", os.path.abspath(a.root_zone))]
         qlist = Q.root_queries(a.root_zone, a.seed, sample=a.root_sample or None)
     else:
-        if a.zones:
+        if a.zones and not a.sign:
             zones = gen_zones.load_manifest(a.zones)
+        elif a.zones:
+            # signing rewrites the files: work on copies
+            tmpzones = tempfile.mkdtemp(prefix="globe-diff-zones-", dir="/tmp")
+            zones = []
+            for origin, path in gen_zones.load_manifest(a.zones):
+                copy = os.path.join(tmpzones, os.path.basename(path))
+                with open(path, "rb") as src, open(copy, "wb") as dst:
+                    dst.write(src.read())
+                zones.append((origin, copy))
         else:
             tmpzones = tempfile.mkdtemp(prefix="globe-diff-zones-", dir="/tmp")
             zones = gen_zones.generate(tmpzones, a.seed)
+        if a.sign:
+            S.sign(zones, a.sign)
         qlist = Q.zone_queries(zones, a.seed)
     if a.only:
         qlist = [q for q in qlist if a.only.lower() in q.qname.lower()]
@@ -496,7 +513,7 @@ def run(a, qlist, variants, ref, sub, t0):
         for q, v, t, ma, mb, kind, diffs in found:
             need = A.size_candidate(t, ma, mb, diffs) or (
                 q.qtype == dns.rdatatype.RRSIG and t == "udp" and A.usable(mb)
-                and mb.flags & W.TC)
+                and mb.flags & W.TC) or A.yxdomain_truncated_candidate(t, ma, mb, diffs)
             if need and (id(q), v) not in tcp_cache:
                 w = build_wire(q, v, rng.randrange(0x10000))
                 tcp_cache[(id(q), v)] = (tcp_query(w, addr, ref.port),
@@ -588,14 +605,21 @@ def classify(q, v, t, ma, mb, diffs, tcp_cache, strict_case):
     """-> (rule or None, reason, [(rule, why not)] for rules whose shape was close)."""
     notes = []
     sigs = {(f, s) for f, s, _ in diffs}
-    if ("rcode", "NXDOMAIN->YXDOMAIN") in sigs:
-        ok, why = A.accept_yxdomain(ma, mb, diffs)
-        if ok:
-            return "rfc6672-yxdomain", why, []
-        notes.append(("rfc6672-yxdomain", why))
     use_edns, payload, _do = VARIANTS[v]
     limit = A.udp_limit(use_edns, payload)
     pair = tcp_cache.get((id(q), v))
+    if ("rcode", "NXDOMAIN->YXDOMAIN") in sigs:
+        if A.yxdomain_truncated_candidate(t, ma, mb, diffs):
+            if pair is None:
+                ok, why = False, "no TCP re-query"
+            else:
+                ta, tb = parse(pair[0], strict_case), parse(pair[1], strict_case)
+                ok, why = A.accept_yxdomain_truncated(ma, mb, ta, tb, compare_msgs(ta, tb))
+        else:
+            ok, why = A.accept_yxdomain(ma, mb, diffs)
+        if ok:
+            return "rfc6672-yxdomain", why, []
+        notes.append(("rfc6672-yxdomain", why))
     if q.qtype == dns.rdatatype.RRSIG:
         tb = parse(pair[1], strict_case) if pair else None
         ok, why = A.accept_rrsig(q.qtype, t, ma, mb, diffs, tb, limit)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Deterministic (seeded) test-zone generator for the differential harness.
 
-    gen_zones.py OUTDIR [--seed N]
+    gen_zones.py OUTDIR [--seed N] [--sign nsec|nsec3|nsec3-optout]
 
 Writes OUTDIR/example.test.zone, OUTDIR/other.test.zone and OUTDIR/zones.json
 (a manifest: [{"origin": "example.test.", "file": "example.test.zone"}, ...]).
@@ -308,8 +308,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sign", choices=("nsec", "nsec3", "nsec3-optout"),
+                    help="then sign the zones in place with Knot's signer (sign.py)")
     a = ap.parse_args(argv)
-    for origin, path in generate(a.outdir, a.seed):
+    zones = generate(a.outdir, a.seed)
+    if a.sign:
+        import sign
+        sign.sign(zones, a.sign)
+    for origin, path in zones:
         print("%s %s" % (origin, path))
 
 

@@ -83,6 +83,33 @@ def test_yxdomain():
     ref6 = msg(LONG, "A", "NXDOMAIN", answer=[other], authority=[SOA])
     sub6 = msg(LONG, "A", "YXDOMAIN", answer=[other])
     check("yxdomain: DNAME not above the qname", A.accept_yxdomain(ref6, sub6, diffs(ref6, sub6)), False)
+    # With DO: both sign the DNAME; Knot adds the SOA's RRSIG and an NSEC proof.
+    sig = " 300 RRSIG %s 13 3 300 20260910000000 20260820000000 1 example.test. " + "A" * 88
+    nsec = "uniform.example.test. 300 NSEC whiskey.example.test. A RRSIG NSEC"
+    signed = [dname, "dl.example.test." + sig % "DNAME"]
+    ref7 = msg(LONG, "A", "NXDOMAIN", answer=signed, edns=True, authority=[
+        SOA, "example.test." + sig % "SOA", nsec, "uniform.example.test." + sig % "NSEC"])
+    sub7 = msg(LONG, "A", "YXDOMAIN", answer=signed, edns=True)
+    check("yxdomain: with DO, Knot's NSEC proof", A.accept_yxdomain(ref7, sub7, diffs(ref7, sub7)), True)
+    ref8 = msg(LONG, "A", "NXDOMAIN", answer=signed, edns=True, authority=[
+        SOA, nsec, "uniform.example.test. 300 A 192.0.2.1"])
+    check("yxdomain: reference authority has an A", A.accept_yxdomain(ref8, sub7, diffs(ref8, sub7)), False)
+    sub9 = msg(LONG, "A", "YXDOMAIN", answer=[dname], edns=True)
+    check("yxdomain: subject leaves out the DNAME's RRSIG",
+          A.accept_yxdomain(ref7, sub9, diffs(ref7, sub9)), False)
+    # Knot's signed NXDOMAIN does not fit UDP (TC); the TCP pair has the RFC 6672 shape.
+    ref_tc = msg(LONG, "A", "NXDOMAIN", tc=True, edns=True)
+    d = diffs(ref_tc, sub7)
+    check_bool("yxdomain: reference TC is a candidate",
+               A.yxdomain_truncated_candidate("udp", ref_tc, sub7, d), True)
+    check_bool("yxdomain: ... not over TCP", A.yxdomain_truncated_candidate("tcp", ref_tc, sub7, d),
+               False)
+    check("yxdomain: reference TC, TCP pair is the RFC 6672 shape",
+          A.accept_yxdomain_truncated(ref_tc, sub7, ref7, sub7, diffs(ref7, sub7)), True)
+    check("yxdomain: reference TC, subject's UDP lacks part of its TCP answer",
+          A.accept_yxdomain_truncated(ref_tc, sub9, ref7, sub7, diffs(ref7, sub7)), False)
+    check("yxdomain: reference TC, TCP pair differs otherwise",
+          A.accept_yxdomain_truncated(ref_tc, sub7, ref8, sub7, diffs(ref8, sub7)), False)
 
 
 def test_rrsig():

@@ -10,14 +10,20 @@
 //! [`Outcome`]: bytes to send with a summary for metrics and rate limiting, a transfer or NOTIFY to
 //! handle, or nothing.
 
-use crate::zone::{LabelOffsets, Node, RRset, Zone, ZoneSet};
+use crate::zone::{Zone, ZoneSet};
 use globe_dns::message::{Full, PLAIN_UDP_LIMIT};
 use globe_dns::{
-    Class, Edns, EdnsOption, Header, Message, MessageBuilder, Name, Opcode, Question, RData, RType,
-    Rcode, Section, WireError, Writer,
+    Class, ClientSubnet, Edns, EdnsOption, Header, Message, MessageBuilder, Name, Opcode, Question,
+    RData, RType, Rcode, Section, WireError, Writer,
 };
+use resolve::{resolve, soa_entry, Answer, Entry};
 use std::borrow::Cow;
 use std::sync::Arc;
+
+mod resolve;
+mod steer;
+
+pub use steer::Context;
 
 /// The most CNAME and DNAME links followed inside our zones for one answer (BIND and Knot use ~16).
 pub const MAX_CHAIN_LENGTH: usize = 16;
@@ -122,12 +128,14 @@ impl Responder {
         &self.config
     }
 
-    /// Answers one request. `buf` is a buffer to reuse for the response.
+    /// Answers one request. `context` says who sent it and what steering is in force; `buf` is a
+    /// buffer to reuse for the response.
     pub fn respond(
         &self,
         zones: &ZoneSet,
         request: &[u8],
         transport: Transport,
+        context: Context<'_>,
         buf: Vec<u8>,
     ) -> Outcome {
         let Ok(header) = Header::parse(request) else {
@@ -180,15 +188,27 @@ impl Responder {
             Some(zone) => zone,
             None => return self.error(&query, Rcode::REFUSED, transport, buf),
         };
+        let steering = context.steering.filter(|s| !s.is_empty());
+        let mut scope = 0;
         let answer = if question.qtype == RType::IXFR {
             // IXFR over UDP: the current SOA tells the client to come back over TCP (RFC 1995 §2).
             let mut answer = Answer::new(zone);
             answer.answer.push(soa_entry(zone, zone.soa_ttl()));
             answer
         } else {
-            resolve(zone, &question.name, &lower, question.qtype)
+            let dnssec_ok = query.edns.as_ref().is_some_and(|edns| edns.dnssec_ok);
+            // Geo steering answers for its names; with steering on, ECS is echoed (scope 0 elsewhere).
+            match steering.and_then(|s| steer::answer(zone, s, &query, &lower, &context, dnssec_ok))
+            {
+                Some((answer, steered_scope)) => {
+                    scope = steered_scope;
+                    answer
+                }
+                None => resolve(zone, &question.name, &lower, question.qtype, dnssec_ok),
+            }
         };
-        self.write(&query, transport, answer, buf)
+        let client_subnet = steering.and_then(|_| steer::echo(&query, scope));
+        self.write(&query, transport, answer, client_subnet, buf)
     }
 
     fn limit(&self, query: &Message, transport: Transport) -> usize {
@@ -306,17 +326,22 @@ impl Responder {
         } else {
             answer.kind = ResponseKind::NoData;
         }
-        self.write(query, transport, answer, buf)
+        self.write(query, transport, answer, None, buf)
     }
 
+    /// Writes `answer`; `client_subnet` is the ECS option to echo, if any.
     fn write(
         &self,
         query: &Message,
         transport: Transport,
         answer: Answer<'_>,
+        client_subnet: Option<ClientSubnet>,
         buf: Vec<u8>,
     ) -> Outcome {
-        let edns = self.response_edns(query, answer.rcode);
+        let mut edns = self.response_edns(query, answer.rcode);
+        if let (Some(edns), Some(subnet)) = (edns.as_mut(), client_subnet) {
+            edns.options.push(EdnsOption::ClientSubnet(subnet));
+        }
         let mut header = Self::response_header(query, answer.rcode);
         header.aa = answer.authoritative;
         let limit = self.limit(query, transport) - edns.as_ref().map_or(0, Edns::wire_len);
@@ -324,11 +349,14 @@ impl Responder {
         builder.question(&query.questions[0]);
         let dnssec_ok = query.edns.as_ref().is_some_and(|e| e.dnssec_ok);
         let mut truncated = false;
-        'sections: for (section, entries) in [
-            (Section::Answer, &answer.answer),
-            (Section::Authority, &answer.authority),
+        // Each section's RRSIGs after its RRsets, as Knot writes them; those of the answer and the
+        // authority section are required (RFC 4035 §3.1.1: TC when they do not fit).
+        let [answer_signatures, authority_signatures, additional_signatures] = &answer.signatures;
+        'sections: for (section, entries, signatures) in [
+            (Section::Answer, &answer.answer, answer_signatures),
+            (Section::Authority, &answer.authority, authority_signatures),
         ] {
-            for entry in entries {
+            for entry in entries.iter().chain(signatures) {
                 if !dnssec_ok && entry.is_dnssec() && section == Section::Authority {
                     continue;
                 }
@@ -345,6 +373,12 @@ impl Responder {
                     truncated = true;
                     break;
                 }
+            }
+        }
+        if !truncated {
+            // Optional: whatever fits (RFC 4035 §3.1.1).
+            for entry in additional_signatures {
+                let _ = push(&mut builder, Section::Additional, entry);
             }
         }
         if truncated {
@@ -381,317 +415,6 @@ fn find_zone<'z>(zones: &'z ZoneSet, lower: &Name, qtype: RType) -> Option<&'z A
         }
     }
     Some(zone)
-}
-
-/// One RRset to write.
-#[derive(Clone, Debug)]
-struct Entry<'a> {
-    owner: Cow<'a, Name>,
-    class: Class,
-    ttl: u32,
-    data: Cow<'a, [RData]>,
-}
-
-impl Entry<'_> {
-    fn is_dnssec(&self) -> bool {
-        matches!(
-            self.data.first().map(RData::rtype),
-            Some(RType::DS) | Some(RType::RRSIG) | Some(RType::NSEC)
-        )
-    }
-}
-
-/// An additional-section RRset; `required` glue that does not fit sets TC (RFC 9471).
-#[derive(Clone, Debug)]
-struct Additional<'a> {
-    entry: Entry<'a>,
-    required: bool,
-}
-
-/// The answer before it is written.
-#[derive(Debug)]
-struct Answer<'a> {
-    rcode: Rcode,
-    authoritative: bool,
-    kind: ResponseKind,
-    answer: Vec<Entry<'a>>,
-    authority: Vec<Entry<'a>>,
-    additional: Vec<Additional<'a>>,
-    rrl_name: Option<Name>,
-}
-
-impl<'a> Answer<'a> {
-    fn new(zone: &'a Zone) -> Answer<'a> {
-        Answer {
-            rcode: Rcode::NOERROR,
-            authoritative: true,
-            kind: ResponseKind::Positive,
-            answer: Vec::new(),
-            authority: Vec::new(),
-            additional: Vec::new(),
-            rrl_name: Some(zone.origin().clone()),
-        }
-    }
-
-    fn chaos() -> Answer<'a> {
-        Answer {
-            rcode: Rcode::NOERROR,
-            authoritative: true,
-            kind: ResponseKind::Positive,
-            answer: Vec::new(),
-            authority: Vec::new(),
-            additional: Vec::new(),
-            rrl_name: None,
-        }
-    }
-}
-
-fn soa_entry(zone: &Zone, ttl: u32) -> Entry<'_> {
-    Entry {
-        owner: Cow::Borrowed(zone.origin()),
-        class: zone.class(),
-        ttl,
-        data: Cow::Owned(vec![RData::Soa(zone.soa().clone())]),
-    }
-}
-
-fn rrset_entry<'a>(owner: Cow<'a, Name>, zone: &Zone, set: &'a RRset) -> Entry<'a> {
-    Entry {
-        owner,
-        class: zone.class(),
-        ttl: set.ttl,
-        data: Cow::Borrowed(&set.data),
-    }
-}
-
-/// Where the search for a name in a zone ended.
-enum Found<'z> {
-    /// The name exists (possibly as an empty non-terminal).
-    Exact(&'z Node),
-    /// A zone cut above (or at) the name: the node holding the NS RRset and its owner.
-    Delegation(&'z Node, Name),
-    /// A DNAME strictly above the name: its node and owner.
-    Dname(&'z Node, Name),
-    /// The name matches the wildcard below its closest encloser.
-    Wildcard(&'z Node),
-    /// The name does not exist.
-    NxDomain,
-}
-
-/// Walks from the apex down to `lower` (lower-cased), stopping at zone cuts and DNAMEs (RFC 1034
-/// §4.3.2 step 3, RFC 6672 §3.2). A DS query at a cut is answered from the parent's side of it.
-fn find<'z>(zone: &'z Zone, lower: &Name, qtype: RType) -> Found<'z> {
-    let wire = lower.as_wire();
-    let offsets = LabelOffsets::new(wire);
-    let offsets = offsets.as_slice();
-    let depth = offsets.len() - zone.origin().label_count();
-    // offsets[depth] is the apex; walk from the label just below it towards the query name.
-    let mut closest: Option<usize> = None;
-    for level in (0..depth).rev() {
-        let start = offsets[level] as usize;
-        let Some(node) = zone.node(&wire[start..]) else {
-            closest = Some(level + 1);
-            break;
-        };
-        let at_qname = level == 0;
-        if node.rrset(RType::NS).is_some() && !(at_qname && qtype == RType::DS) {
-            return Found::Delegation(node, name_at(wire, start));
-        }
-        if !at_qname && node.rrset(RType::DNAME).is_some() {
-            return Found::Dname(node, name_at(wire, start));
-        }
-    }
-    match closest {
-        None => match zone.node(wire) {
-            Some(node) => Found::Exact(node),
-            None => Found::NxDomain,
-        },
-        Some(encloser_level) => {
-            let encloser_start = offsets
-                .get(encloser_level)
-                .map_or(wire.len() - 1, |&o| o as usize);
-            let mut wildcard = Vec::with_capacity(2 + wire.len() - encloser_start);
-            wildcard.extend_from_slice(&[1, b'*']);
-            wildcard.extend_from_slice(&wire[encloser_start..]);
-            match zone.node(&wildcard) {
-                Some(node) => Found::Wildcard(node),
-                None => Found::NxDomain,
-            }
-        }
-    }
-}
-
-fn name_at(wire: &[u8], start: usize) -> Name {
-    Name::from_wire(&wire[start..]).unwrap_or_else(|_| Name::root())
-}
-
-/// Builds the answer for `qname` in `zone`, following CNAMEs and DNAMEs that stay inside the zone.
-fn resolve<'z>(zone: &'z Zone, qname: &Name, lower: &Name, qtype: RType) -> Answer<'z> {
-    let mut answer = Answer::new(zone);
-    let mut current: Name = qname.clone();
-    let mut current_lower: Name = lower.clone();
-    for link in 0..=MAX_CHAIN_LENGTH {
-        if link > 0 && !current_lower.is_subdomain_of(zone.origin()) {
-            // The chain leaves the zone: the resolver takes it from here.
-            return answer;
-        }
-        if link == MAX_CHAIN_LENGTH {
-            return answer;
-        }
-        match find(zone, &current_lower, qtype) {
-            Found::Exact(node) | Found::Wildcard(node) => {
-                let owner: Cow<'z, Name> = Cow::Owned(current.clone());
-                if qtype == RType::ANY && !node.is_empty() {
-                    for set in node.rrsets.iter() {
-                        answer.answer.push(rrset_entry(owner.clone(), zone, set));
-                    }
-                    if link == 0 {
-                        answer.rrl_name = Some(current_lower.clone());
-                    }
-                    return answer;
-                }
-                if let Some(set) = node.rrset(qtype) {
-                    answer.answer.push(rrset_entry(owner, zone, set));
-                    add_additional(zone, &mut answer, &current, set, false);
-                    if link == 0 {
-                        answer.rrl_name = Some(current_lower.clone());
-                    }
-                    return answer;
-                }
-                if let Some(set) = node.rrset(RType::CNAME) {
-                    answer.answer.push(rrset_entry(owner, zone, set));
-                    let Some(RData::Cname(target)) = set.data.first() else {
-                        return answer;
-                    };
-                    current = target.clone();
-                    current_lower = target.to_lowercase();
-                    continue;
-                }
-                // NODATA (RFC 2308 §2.2).
-                answer.kind = ResponseKind::NoData;
-                answer.authority.push(soa_entry(zone, zone.negative_ttl()));
-                return answer;
-            }
-            Found::Delegation(node, cut) => {
-                // A referral: NS of the cut in authority, DS when present, glue in additional.
-                let Some(ns) = node.rrset(RType::NS) else {
-                    return answer;
-                };
-                if link == 0 {
-                    answer.authoritative = false;
-                    answer.kind = ResponseKind::Referral;
-                }
-                answer.rrl_name = Some(cut.clone());
-                answer
-                    .authority
-                    .push(rrset_entry(Cow::Owned(cut.clone()), zone, ns));
-                // DS goes with the referral only from a signed zone (as Knot), and only with DO.
-                if let Some(ds) = node.rrset(RType::DS).filter(|_| zone.is_signed()) {
-                    answer
-                        .authority
-                        .push(rrset_entry(Cow::Owned(cut.clone()), zone, ds));
-                }
-                add_additional(zone, &mut answer, &cut, ns, true);
-                return answer;
-            }
-            Found::Dname(node, owner) => {
-                let Some(set) = node.rrset(RType::DNAME) else {
-                    return answer;
-                };
-                let Some(RData::Dname(target)) = set.data.first() else {
-                    return answer;
-                };
-                answer
-                    .answer
-                    .push(rrset_entry(Cow::Owned(owner.clone()), zone, set));
-                match current.replace_suffix(&owner, target) {
-                    Ok(synthesized) => {
-                        answer.answer.push(Entry {
-                            owner: Cow::Owned(current.clone()),
-                            class: zone.class(),
-                            ttl: set.ttl,
-                            data: Cow::Owned(vec![RData::Cname(synthesized.clone())]),
-                        });
-                        if qtype == RType::CNAME {
-                            // The synthesised CNAME is the answer asked for.
-                            return answer;
-                        }
-                        current_lower = synthesized.to_lowercase();
-                        current = synthesized;
-                    }
-                    Err(_) => {
-                        // The substituted name is too long (RFC 6672 §2.2).
-                        answer.rcode = Rcode::YXDOMAIN;
-                        answer.kind = ResponseKind::Error;
-                        return answer;
-                    }
-                }
-            }
-            Found::NxDomain => {
-                answer.rcode = Rcode::NXDOMAIN;
-                answer.kind = ResponseKind::NxDomain;
-                answer.authority.push(soa_entry(zone, zone.negative_ttl()));
-                return answer;
-            }
-        }
-    }
-    answer
-}
-
-/// Adds A and AAAA records for the names an RRset points to (NS, MX, SRV targets) when they are in
-/// the zone. For a referral, glue for names below the cut is required (RFC 9471).
-fn add_additional<'z>(
-    zone: &'z Zone,
-    answer: &mut Answer<'z>,
-    owner: &Name,
-    set: &'z RRset,
-    referral: bool,
-) {
-    // For a referral, glue below the cut comes first and must fit (RFC 9471); other in-zone
-    // addresses ("sibling glue") follow and are dropped silently when they do not, as Knot does.
-    let passes: &[bool] = if referral { &[true, false] } else { &[false] };
-    for &below_cut in passes {
-        for data in set.data.iter() {
-            let target: &'z Name = match data {
-                // A service binding's target "." (the owner itself) gets nothing, as in Knot.
-                RData::Svcb(svcb) | RData::Https(svcb) if svcb.target.is_root() => continue,
-                RData::Svcb(svcb) | RData::Https(svcb) => &svcb.target,
-                other => match other.additional_target() {
-                    Some(target) => target,
-                    None => continue,
-                },
-            };
-            let lower = target.to_lowercase();
-            if !lower.is_subdomain_of(zone.origin())
-                || (referral && lower.is_subdomain_of(owner) != below_cut)
-            {
-                continue;
-            }
-            // The target's own node (glue below a cut included), else a wildcard that covers it.
-            let node = match zone.node(lower.as_wire()) {
-                Some(node) => node,
-                None => match find(zone, &lower, RType::A) {
-                    Found::Wildcard(node) => node,
-                    _ => continue,
-                },
-            };
-            for rtype in [RType::A, RType::AAAA] {
-                let Some(addresses) = node.rrset(rtype) else {
-                    continue;
-                };
-                let duplicate = answer.additional.iter().any(|a| {
-                    *a.entry.owner == *target
-                        && a.entry.data.first().map(RData::rtype) == Some(rtype)
-                });
-                if !duplicate {
-                    answer.additional.push(Additional {
-                        entry: rrset_entry(Cow::Borrowed(target), zone, addresses),
-                        required: below_cut,
-                    });
-                }
-            }
-        }
-    }
 }
 
 /// Builds a question for tests and clients.

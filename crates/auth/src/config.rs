@@ -32,13 +32,22 @@
 //! where the transferred copy is written and read back at start-up. `notify` lists the secondaries sent
 //! NOTIFY when a zone gets a new serial (after a reload or a transfer); `allow_transfer` the networks
 //! that may AXFR or IXFR it.
+//!
+//! Geo steering adds `pop`, `pop_location`, `[geoip]`, `[[target]]` and `[[steer]]`; their schema is
+//! documented in [`crate::steering`].
+//!
+//! `[health]` `state_file = "health-states"` names the external state file that forces steering
+//! targets up or down ([`crate::health::state_file`]); it is watched for changes.
 
 use crate::rrl::RrlConfig;
 use crate::server::{Cidr, ZoneConfig};
+use crate::steering::config::{FileGeoip, FileSteer, FileTarget, LocationSpec, Section};
+use crate::steering::Steering;
 use globe_dns::Name;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 /// The file's contents, before merging with flags.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -64,6 +73,32 @@ pub struct FileConfig {
     /// Zones.
     #[serde(default)]
     pub zone: Vec<FileZone>,
+    /// This instance's PoP id (geo steering).
+    pub pop: Option<Spanned<String>>,
+    /// This PoP's location, when its id is not an IATA code.
+    pub pop_location: Option<Spanned<LocationSpec>>,
+    /// Where clients are: MaxMind databases and an inline network table.
+    pub geoip: Option<FileGeoip>,
+    /// Steering targets.
+    #[serde(default)]
+    pub target: Vec<FileTarget>,
+    /// Steered names.
+    #[serde(default)]
+    pub steer: Vec<FileSteer>,
+    /// Health checks of the steering targets.
+    pub health: Option<FileHealth>,
+    /// The file's path and text, for messages about what is in it.
+    #[serde(skip)]
+    source: (PathBuf, String),
+}
+
+/// The `[health]` table.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileHealth {
+    /// The external state file (`target-id UP|DOWN|NONE` lines) that forces targets up or down,
+    /// relative to the configuration file; see [`crate::health::state_file`].
+    pub state_file: Option<PathBuf>,
 }
 
 /// The `[rrl]` table.
@@ -108,13 +143,43 @@ impl FileConfig {
 
     /// Parses configuration text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<FileConfig, String> {
-        toml::from_str(text).map_err(|e| {
+        let mut config: FileConfig = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map(|span| line_column(text, span.start))
                 .unwrap_or((1, 1));
             format!("{}:{line}:{column}: {}", path.display(), e.message())
-        })
+        })?;
+        config.source = (path.to_path_buf(), text.to_string());
+        Ok(config)
+    }
+
+    /// The geo steering (empty when no name is steered), with database paths resolved against `base`.
+    /// `pop` (the `--pop` flag) overrides the file's; `previous` lends its databases when their
+    /// files are unchanged. Errors name the file, line and column.
+    pub fn steering(
+        &self,
+        base: &Path,
+        pop: Option<&str>,
+        previous: Option<&Steering>,
+    ) -> Result<Steering, String> {
+        Section {
+            path: &self.source.0,
+            text: &self.source.1,
+            base,
+            pop: self.pop.as_ref(),
+            pop_location: self.pop_location.as_ref(),
+            geoip: self.geoip.as_ref(),
+            targets: &self.target,
+            steer: &self.steer,
+        }
+        .compile(pop, previous)
+    }
+
+    /// The health state file, resolved against `base`.
+    pub fn health_state_file(&self, base: &Path) -> Option<PathBuf> {
+        let file = self.health.as_ref()?.state_file.as_ref()?;
+        Some(base.join(file))
     }
 
     /// The zones, with paths resolved against `base` and names and networks checked.
@@ -176,7 +241,8 @@ impl FileConfig {
     }
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+/// The 1-based line and column of a byte offset in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before

@@ -1,7 +1,12 @@
 //! The in-memory zone: owner names (lower-cased) mapped to their RRsets, with empty non-terminals filled
 //! in, built once from a list of records and then read-only, so a new version replaces an old one
 //! atomically. `ZoneSet` finds the zone that is closest to a query name.
+//!
+//! A signed zone also keeps its NSEC3 records apart (hashed owners are not names of the zone) and
+//! builds the index that finds its denial-of-existence records ([`crate::dnssec`]); an unsigned zone
+//! pays for neither.
 
+use crate::dnssec::{self, Denial};
 use foldhash::fast::RandomState;
 use globe_dns::{Class, Name, RData, RType, Record, Soa};
 use std::collections::{HashMap, HashSet};
@@ -47,7 +52,15 @@ pub struct Zone {
     soa: Soa,
     /// Keyed by the lower-cased wire form, so lookups borrow a slice of the query name.
     nodes: HashMap<Box<[u8]>, Node, RandomState>,
+    /// The NSEC3 RRsets and the RRSIGs covering them, by hashed owner. They are kept out of `nodes`,
+    /// as Knot keeps them: a hashed owner is not a name of the zone, so a query for one gets
+    /// NXDOMAIN (RFC 5155 §7.2.8), and it makes no empty non-terminal.
+    nsec3_nodes: HashMap<Box<[u8]>, Node, RandomState>,
     record_count: usize,
+    /// Whether the apex SOA has an RRSIG (Knot's test for a signed zone).
+    signed: bool,
+    /// How the zone proves non-existence; None unless it is signed.
+    denial: Option<Denial>,
 }
 
 /// Why records could not be made into a zone.
@@ -96,6 +109,8 @@ impl Zone {
             records.len() + records.len() / 8,
             RandomState::default(),
         );
+        let mut nsec3_nodes: HashMap<Box<[u8]>, Node, RandomState> =
+            HashMap::with_hasher(RandomState::default());
         let mut class = None;
         let mut record_count = 0;
         for record in records {
@@ -106,27 +121,23 @@ impl Zone {
             if rtype == RType::SOA {
                 class = Some(record.class);
             }
+            let nsec3_related = rtype == RType::NSEC3
+                || matches!(
+                    record.data,
+                    RData::Rrsig {
+                        type_covered: RType::NSEC3,
+                        ..
+                    }
+                );
             let mut key = record.name.into_wire();
             key.make_ascii_lowercase();
-            let node = nodes.entry(key).or_insert_with(|| Node {
-                rrsets: Vec::with_capacity(1),
-            });
-            match node.rrsets.iter_mut().find(|set| set.rtype == rtype) {
-                Some(set) => {
-                    if !set.data.contains(&record.data) {
-                        set.data.push(record.data);
-                        record_count += 1;
-                    }
-                    set.ttl = set.ttl.min(record.ttl);
-                }
-                None => {
-                    node.rrsets.push(RRset {
-                        rtype,
-                        ttl: record.ttl,
-                        data: vec![record.data],
-                    });
-                    record_count += 1;
-                }
+            let map = if nsec3_related {
+                &mut nsec3_nodes
+            } else {
+                &mut nodes
+            };
+            if add_record(map, key, rtype, record.ttl, record.data) {
+                record_count += 1;
             }
         }
         let class = class.ok_or(ZoneError::MissingSoa)?;
@@ -163,13 +174,45 @@ impl Zone {
         for owner in empty_non_terminals {
             nodes.insert(owner, Node::default());
         }
+        let apex = nodes.get(origin.as_wire()).ok_or(ZoneError::MissingSoa)?;
+        let signed = apex.rrset(RType::RRSIG).is_some_and(|set| {
+            set.data.iter().any(|data| {
+                dnssec::rrsig_key(data).is_some_and(|(covered, _)| covered == RType::SOA)
+            })
+        });
+        let denial = if signed {
+            // Each RRSIG RRset sorted by type covered, so the ones an answer needs are one slice.
+            for node in nodes.values_mut().chain(nsec3_nodes.values_mut()) {
+                if let Some(set) = node.rrsets.iter_mut().find(|set| set.rtype == RType::RRSIG) {
+                    set.data.sort_by_key(dnssec::rrsig_key);
+                }
+            }
+            let apex = nodes.get(origin.as_wire()).ok_or(ZoneError::MissingSoa)?;
+            Denial::build(
+                &origin,
+                apex.rrset(RType::NSEC3PARAM)
+                    .and_then(|set| set.data.first()),
+                nodes
+                    .iter()
+                    .filter(|(_, node)| node.rrset(RType::NSEC).is_some())
+                    .map(|(owner, _)| &**owner),
+                nsec3_nodes
+                    .iter()
+                    .map(|(owner, node)| (&**owner, node.rrset(RType::NSEC3))),
+            )
+        } else {
+            None
+        };
         Ok(Zone {
             origin,
             class,
             soa_ttl,
             soa,
             nodes,
+            nsec3_nodes,
             record_count,
+            signed,
+            denial,
         })
     }
 
@@ -208,10 +251,19 @@ impl Zone {
         self.nodes.get(lower_wire)
     }
 
-    /// Whether the zone is DNSSEC-signed (its apex has a DNSKEY RRset).
+    /// Whether the zone is DNSSEC-signed: its apex SOA has an RRSIG (the test Knot applies).
     pub fn is_signed(&self) -> bool {
-        self.node(self.origin.as_wire())
-            .is_some_and(|apex| apex.rrset(RType::DNSKEY).is_some())
+        self.signed
+    }
+
+    /// How a signed zone proves non-existence (NSEC or NSEC3); None for an unsigned zone.
+    pub fn denial(&self) -> Option<&Denial> {
+        self.denial.as_ref()
+    }
+
+    /// The NSEC3 RRset (and the RRSIGs covering it) at a hashed owner given as lower-cased wire bytes.
+    pub fn nsec3_node(&self, lower_wire: &[u8]) -> Option<&Node> {
+        self.nsec3_nodes.get(lower_wire)
     }
 
     /// The number of distinct records.
@@ -229,6 +281,11 @@ impl Zone {
         let mut owners: Vec<Name> = self
             .nodes
             .keys()
+            .chain(
+                self.nsec3_nodes
+                    .keys()
+                    .filter(|k| !self.nodes.contains_key(*k)),
+            )
             .filter_map(|k| Name::from_wire(k).ok())
             .collect();
         owners.sort();
@@ -240,10 +297,15 @@ impl Zone {
             data: RData::Soa(self.soa.clone()),
         });
         for owner in owners {
-            let Some(node) = self.nodes.get(owner.as_wire()) else {
-                continue;
-            };
-            for set in node.rrsets.iter() {
+            let nodes = [
+                self.nodes.get(owner.as_wire()),
+                self.nsec3_nodes.get(owner.as_wire()),
+            ];
+            for set in nodes
+                .into_iter()
+                .flatten()
+                .flat_map(|node| node.rrsets.iter())
+            {
                 if set.rtype == RType::SOA {
                     continue;
                 }
@@ -263,6 +325,37 @@ impl Zone {
     /// The owner names (lower-cased wire form) with their nodes, in no particular order.
     pub fn nodes(&self) -> impl Iterator<Item = (&[u8], &Node)> {
         self.nodes.iter().map(|(k, v)| (&**k, v))
+    }
+}
+
+/// Adds a record's data to the RRset of its type at `key`; false when it was already there.
+fn add_record(
+    nodes: &mut HashMap<Box<[u8]>, Node, RandomState>,
+    key: Box<[u8]>,
+    rtype: RType,
+    ttl: u32,
+    data: RData,
+) -> bool {
+    let node = nodes.entry(key).or_insert_with(|| Node {
+        rrsets: Vec::with_capacity(1),
+    });
+    match node.rrsets.iter_mut().find(|set| set.rtype == rtype) {
+        Some(set) => {
+            set.ttl = set.ttl.min(ttl);
+            if set.data.contains(&data) {
+                return false;
+            }
+            set.data.push(data);
+            true
+        }
+        None => {
+            node.rrsets.push(RRset {
+                rtype,
+                ttl,
+                data: vec![data],
+            });
+            true
+        }
     }
 }
 

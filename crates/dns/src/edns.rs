@@ -206,14 +206,16 @@ impl EdnsOption {
         match self {
             EdnsOption::Nsid(data) | EdnsOption::Unknown { data, .. } => w.bytes(data),
             EdnsOption::ClientSubnet(ecs) => {
-                let (family, octets) = match ecs.address {
-                    IpAddr::V4(a) => (1u16, a.octets().to_vec()),
-                    IpAddr::V6(a) => (2u16, a.octets().to_vec()),
+                // Without allocating: this is written into every steered response.
+                let (family, v4, v6) = match ecs.address {
+                    IpAddr::V4(a) => (1u16, a.octets(), [0; 16]),
+                    IpAddr::V6(a) => (2u16, [0; 4], a.octets()),
                 };
                 w.u16(family);
                 w.u8(ecs.source_prefix);
                 w.u8(ecs.scope_prefix);
-                w.bytes(&octets[..ecs.address_len()]);
+                let octets = if family == 1 { &v4[..] } else { &v6[..] };
+                w.bytes(&octets[..ecs.address_len().min(octets.len())]);
             }
             EdnsOption::Cookie(c) => {
                 w.bytes(&c.client);

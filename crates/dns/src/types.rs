@@ -37,7 +37,7 @@ macro_rules! rtypes {
 rtypes! {
     A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16, AAAA = 28, SRV = 33,
     NAPTR = 35, DNAME = 39, OPT = 41, DS = 43, RRSIG = 46, NSEC = 47, DNSKEY = 48, NSEC3 = 50,
-    NSEC3PARAM = 51, ZONEMD = 63, SVCB = 64, HTTPS = 65, IXFR = 251, AXFR = 252, ANY = 255, CAA = 257,
+    NSEC3PARAM = 51, CDS = 59, CDNSKEY = 60, ZONEMD = 63, SVCB = 64, HTTPS = 65, IXFR = 251, AXFR = 252, ANY = 255, CAA = 257,
 }
 
 impl fmt::Display for RType {

@@ -3,11 +3,14 @@
 use clap::{Args, Subcommand};
 use globe_auth::answer::AnswerConfig;
 use globe_auth::config::FileConfig;
-use globe_auth::server::{self, ServerConfig, ZoneConfig, DEFAULT_TCP_IDLE_TIMEOUT};
+use globe_auth::server::{
+    self, ServerConfig, SteeringSource, ZoneConfig, DEFAULT_TCP_IDLE_TIMEOUT,
+};
 use globe_dns::Name;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The control socket used when none is given.
@@ -45,6 +48,9 @@ pub struct AuthArgs {
     /// Control socket path.
     #[arg(long, value_name = "PATH")]
     control: Option<PathBuf>,
+    /// This instance's PoP id for geo steering (wins over the file's `pop`).
+    #[arg(long, value_name = "ID")]
+    pop: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +117,15 @@ fn build_config(args: &AuthArgs) -> Result<ServerConfig, String> {
         None => (FileConfig::default(), PathBuf::new()),
     };
     let mut zones = file.zones(&base)?;
+    let steering = file.steering(&base, args.pop.as_deref(), None)?;
+    if !steering.is_empty() {
+        tracing::info!(
+            names = steering.rules().count(),
+            targets = steering.targets().len(),
+            pop = steering.pop().map(|p| p.id.as_str()),
+            "geo steering configured"
+        );
+    }
     for spec in &args.zone {
         let (origin, path) = match spec.split_once('=') {
             Some((origin, path)) if !origin.contains('/') => {
@@ -165,6 +180,12 @@ fn build_config(args: &AuthArgs) -> Result<ServerConfig, String> {
         tcp_idle_timeout: file
             .tcp_idle_timeout
             .map_or(DEFAULT_TCP_IDLE_TIMEOUT, Duration::from_secs),
+        steering: Arc::new(steering),
+        steering_source: args.config.clone().map(|file| SteeringSource {
+            file,
+            pop: args.pop.clone(),
+        }),
+        health_state_file: file.health_state_file(&base),
     })
 }
 

@@ -213,7 +213,7 @@ fn tcp_answers_several_pipelined_queries_in_order_and_closes_idle_connections() 
     let server = Server::start("tcp", &["--no-rrl"]);
     let mut stream = TcpStream::connect(server.address()).expect("connect");
     stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
+        .set_read_timeout(Some(Duration::from_secs(40)))
         .expect("timeout");
     let mut batch = Vec::new();
     for id in 1..=5u16 {
@@ -240,7 +240,7 @@ fn tcp_answers_several_pipelined_queries_in_order_and_closes_idle_connections() 
     let mut byte = [0u8; 1];
     let read = stream.read(&mut byte);
     assert!(matches!(read, Ok(0)), "expected EOF, got {read:?}");
-    assert!(started.elapsed() < Duration::from_secs(14));
+    assert!(started.elapsed() < Duration::from_secs(35));
 }
 
 #[test]

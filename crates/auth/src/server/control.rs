@@ -90,6 +90,14 @@ async fn control_connection(stream: UnixStream, shared: Arc<Shared>) -> std::io:
                     "zone {origin} secondary without data (SERVFAIL)\n"
                 ));
             }
+            // The health service writes the target lines, with their checks' details.
+            for line in shared.steering().describe() {
+                if !line.starts_with("target ") {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+            text.push_str(&shared.health.status());
             text
         }
         other => format!("error: unknown command {other:?} (reload, status)\n"),
@@ -117,7 +125,8 @@ pub async fn serve_metrics(listener: TcpListener, shared: Arc<Shared>) {
             let _ =
                 tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut request))
                     .await;
-            let body = shared.metrics.render();
+            let mut body = shared.metrics.render();
+            shared.health.render_metrics(&mut body);
             let response = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()

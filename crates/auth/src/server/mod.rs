@@ -2,10 +2,12 @@
 //! `SO_REUSEPORT` for more), serves TCP (RFC 7766) and the control socket and metrics on tokio, and swaps
 //! in new zone data atomically on reload or transfer. Secondary zones are refreshed by one task each
 //! ([`secondary`]), and NOTIFYs to our own secondaries are sent by one task for all zones ([`notify`]).
+//! Steering targets are health-checked by one task each ([`health`]).
 //! All DNS decisions are made by the pure modules ([`crate::answer`], [`crate::xfr`],
 //! [`crate::secondary`], [`crate::notify`]).
 
 mod control;
+pub mod health;
 pub mod metrics;
 mod notify;
 pub mod secondary;
@@ -14,6 +16,7 @@ mod udp;
 
 use crate::answer::{AnswerConfig, Responder};
 use crate::rrl::RrlConfig;
+use crate::steering::Steering;
 use crate::xfr::{self, Journal};
 use crate::zone::{Zone, ZoneSet};
 use arc_swap::ArcSwap;
@@ -129,11 +132,30 @@ pub struct ServerConfig {
     pub control: Option<PathBuf>,
     /// The TCP idle timeout.
     pub tcp_idle_timeout: Duration,
+    /// Geo steering as loaded at start-up (empty when no name is steered).
+    pub steering: Arc<Steering>,
+    /// Where a reload reads the steering configuration again, if from anywhere.
+    pub steering_source: Option<SteeringSource>,
+    /// The external state file forcing steering targets up or down, if any.
+    pub health_state_file: Option<PathBuf>,
+}
+
+/// Where the steering configuration comes from, so a reload can read it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SteeringSource {
+    /// The configuration file.
+    pub file: PathBuf,
+    /// The PoP id given on the command line, which wins over the file's.
+    pub pop: Option<String>,
 }
 
 /// State shared by every worker.
 pub struct Shared {
     zones: ArcSwap<ZoneSet>,
+    /// Geo steering, swapped whole on reload.
+    steering: ArcSwap<Steering>,
+    /// The steering targets' health checks, which write the steering's health table.
+    health: health::HealthService,
     responder: Responder,
     metrics: Metrics,
     rrl: Option<Mutex<crate::rrl::Rrl>>,
@@ -155,6 +177,36 @@ impl Shared {
         self.zones.load_full()
     }
 
+    /// The geo steering now in force.
+    pub fn steering(&self) -> Arc<Steering> {
+        self.steering.load_full()
+    }
+
+    /// Reads the steering configuration again; on success serves it (health states carry over for
+    /// targets whose check did not change), on error keeps the current one and returns why
+    /// (file:line:column first).
+    fn reload_steering(&self, source: &SteeringSource) -> Result<(), String> {
+        let current = self.steering.load_full();
+        let file = crate::config::FileConfig::load(&source.file)?;
+        let base = source.file.parent().unwrap_or(std::path::Path::new(""));
+        let next = file.steering(base, source.pop.as_deref(), Some(&current))?;
+        next.inherit_health(&current);
+        tracing::info!(
+            names = next.rules().count(),
+            targets = next.targets().len(),
+            "steering reloaded"
+        );
+        // Under the change lock, so two reloads cannot publish one steering and check another's.
+        let _changing = self.changes.lock();
+        self.health.configure_steering(&next);
+        self.steering.store(Arc::new(next));
+        self.health.watch_state_file(
+            file.health_state_file(base).as_deref(),
+            health::STATE_FILE_POLL,
+        );
+        Ok(())
+    }
+
     /// Seconds since start, the clock rate limiting uses.
     fn now_seconds(&self) -> u64 {
         self.started.elapsed().as_secs()
@@ -174,12 +226,21 @@ impl Shared {
             .iter()
             .map(|c| c.primaries.is_empty().then(|| load_zone(c)))
             .collect();
+        // Steering first: its errors are reported with the zones', and it keeps its old version.
+        let steering_error = config
+            .steering_source
+            .as_ref()
+            .and_then(|source| self.reload_steering(source).err());
         let Ok(_changing) = self.changes.lock() else {
             return vec!["zone change lock poisoned".to_string()];
         };
         let old = self.zones.load_full();
         let mut next = ZoneSet::new();
         let mut errors = Vec::new();
+        if let Some(error) = steering_error {
+            tracing::error!("{error}; keeping the previous steering");
+            errors.push(error);
+        }
         let mut changed = Vec::new();
         for (zone_config, loaded) in config.zones.iter().zip(loaded) {
             // Origins were filled in at start-up, so the previous version can be found.
@@ -404,6 +465,8 @@ pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
     let (notify_sender, notify_inbox) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         zones: ArcSwap::from_pointee(ZoneSet::new()),
+        steering: ArcSwap::new(config.steering.clone()),
+        health: health::HealthService::new(),
         responder: Responder::new(config.answer.clone()),
         metrics: Metrics::default(),
         rrl: config
@@ -471,6 +534,10 @@ pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
                 inbox,
             ));
         }
+        shared.health.configure_steering(&shared.steering());
+        shared
+            .health
+            .watch_state_file(config.health_state_file.as_deref(), health::STATE_FILE_POLL);
         tracing::info!(listen = ?config.listen, "serving");
         control::wait_for_signals(shared).await;
         if let Some(path) = &config.control {

@@ -3,7 +3,9 @@
 //! several messages.
 
 use super::Shared;
-use crate::answer::{Outcome, Transport};
+use crate::answer::{Context, Outcome, Transport};
+use crate::steering::SplitMix64;
+use rand::RngCore;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,6 +65,7 @@ async fn connection(
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     let mut request = Vec::with_capacity(512);
+    let mut rng = SplitMix64::new(rand::random());
     loop {
         let len = match tokio::time::timeout(idle, reader.read_u16()).await {
             Ok(Ok(len)) => len as usize,
@@ -74,9 +77,12 @@ async fn connection(
             _ => return Ok(()),
         }
         let zones = shared.zones();
-        let outcome = shared
-            .responder
-            .respond(&zones, &request, Transport::Tcp, Vec::new());
+        let steering = shared.steering();
+        let context = Context::steered(peer.ip(), &steering, rng.next_u64());
+        let outcome =
+            shared
+                .responder
+                .respond(&zones, &request, Transport::Tcp, context, Vec::new());
         let responses = match outcome {
             Outcome::Respond(response, summary) => {
                 shared.metrics.record(Transport::Tcp, &summary);

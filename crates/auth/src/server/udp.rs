@@ -2,11 +2,13 @@
 //! rate limiting, and sending the response. Several sockets share a port with `SO_REUSEPORT`.
 
 use super::Shared;
-use crate::answer::{Outcome, Transport};
+use crate::answer::{Context, Outcome, Transport};
 use crate::rrl::Verdict;
+use crate::steering::SplitMix64;
 use nix::sys::socket::{
     recvmmsg, sendmmsg, ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage,
 };
+use rand::RngCore;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{IoSlice, IoSliceMut};
 use std::net::{SocketAddr, UdpSocket};
@@ -46,6 +48,7 @@ pub fn serve(socket: UdpSocket, shared: Arc<Shared>) {
     let mut spare: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1232)).collect();
     let mut responses: Vec<(Vec<u8>, SockaddrStorage)> = Vec::with_capacity(BATCH);
     let mut received: Vec<(usize, Option<SocketAddr>)> = Vec::with_capacity(BATCH);
+    let mut rng = SplitMix64::new(rand::random());
     loop {
         received.clear();
         {
@@ -76,7 +79,7 @@ pub fn serve(socket: UdpSocket, shared: Arc<Shared>) {
             let Some(peer) = *peer else { continue };
             let request = &buffers[index][..(*len).min(MAX_QUERY)];
             let buffer = spare.pop().unwrap_or_default();
-            if let Some(response) = handle(&shared, request, peer, buffer) {
+            if let Some(response) = handle(&shared, request, peer, rng.next_u64(), buffer) {
                 responses.push((response, SockaddrStorage::from(peer)));
             }
         }
@@ -107,11 +110,19 @@ pub fn serve(socket: UdpSocket, shared: Arc<Shared>) {
 }
 
 /// Answers one datagram: the answer engine, then metrics and rate limiting. `None` sends nothing.
-fn handle(shared: &Shared, request: &[u8], peer: SocketAddr, buffer: Vec<u8>) -> Option<Vec<u8>> {
+fn handle(
+    shared: &Shared,
+    request: &[u8],
+    peer: SocketAddr,
+    random: u64,
+    buffer: Vec<u8>,
+) -> Option<Vec<u8>> {
     let zones = shared.zones.load();
+    let steering = shared.steering.load();
+    let context = Context::steered(peer.ip(), &steering, random);
     match shared
         .responder
-        .respond(&zones, request, Transport::Udp, buffer)
+        .respond(&zones, request, Transport::Udp, context, buffer)
     {
         Outcome::Respond(response, summary) => {
             shared.metrics.record(Transport::Udp, &summary);

@@ -172,6 +172,17 @@ impl fmt::Display for RData {
                 write!(f, "{serial} {scheme} {hash_algorithm} ")?;
                 encoding::write_hex(f, digest, CHUNK)
             }
+            RData::Unknown { rtype, data } if *rtype == RType::CDS || *rtype == RType::CDNSKEY => {
+                let model = if *rtype == RType::CDS {
+                    RType::DS
+                } else {
+                    RType::DNSKEY
+                };
+                match RData::from_bytes(model, data) {
+                    Ok(decoded) => decoded.fmt(f),
+                    Err(_) => write_generic(f, data),
+                }
+            }
             RData::Unknown { rtype, data } => match hinfo_strings(*rtype, data) {
                 Some((cpu, os)) => {
                     encoding::write_quoted(f, cpu)?;

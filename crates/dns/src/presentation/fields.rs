@@ -110,6 +110,19 @@ impl<'t, 'a> Fields<'t, 'a> {
             }
             RType::SVCB => RData::Svcb(self.svcb()?),
             RType::HTTPS => RData::Https(self.svcb()?),
+            // CDS and CDNSKEY (RFC 7344) have the formats of DS and DNSKEY; they are kept as opaque
+            // data of their own type, which is all an authoritative server does with them.
+            RType::CDS | RType::CDNSKEY => {
+                let model = if rtype == RType::CDS {
+                    RType::DS
+                } else {
+                    RType::DNSKEY
+                };
+                RData::Unknown {
+                    rtype,
+                    data: self.rdata(model)?.to_wire(),
+                }
+            }
             RType::DS => RData::Ds {
                 key_tag: self.integer("a 16-bit key tag")?,
                 algorithm: self.algorithm()?,

@@ -752,3 +752,20 @@ proptest! {
         prop_assert_eq!(parse_rdata_str(RType::HTTPS, &shown, None), Ok(data), "{}", shown);
     }
 }
+
+#[test]
+fn cds_and_cdnskey_read_and_print_like_ds_and_dnskey() {
+    let origin: crate::Name = "example.".parse().expect("name");
+    for (rtype, text) in [
+        (
+            RType::CDS,
+            "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
+        ),
+        (RType::CDNSKEY, "257 3 8 AwEAAag="),
+        (RType::CDS, "0 0 0 00"),
+    ] {
+        let data = parse_rdata_str(rtype, text, Some(&origin)).expect("parses");
+        assert_eq!(data.rtype(), rtype);
+        assert_eq!(data.to_string(), text);
+    }
+}
