@@ -1,6 +1,7 @@
 //! What a health check is: the [`CheckSpec`] the checkers in `server::health` run, and that a
-//! reload compares to decide whether a target's check changed. It is built from the steering
-//! configuration's `check` table (`crate::steering::config`), addresses resolved and ranges checked.
+//! reload compares to decide whether a target's check changed. The steering configuration's `check`
+//! table (`crate::steering::config`) compiles straight to it, addresses resolved, ranges checked and
+//! defaults filled, and each [`Target`](crate::steering::Target) carries it.
 //!
 //! - [`Probe::Http`]: an HTTP/1.1 GET of `path` at `address` with `Host: host`, passing when the
 //!   status is in [`StatusRange`]; over TLS when [`TlsSettings`] are given (certificate verified
@@ -8,11 +9,10 @@
 //! - [`Probe::Tcp`]: a TCP connection that opens.
 //! - [`Probe::Dns`]: a query over UDP answered with one of the accepted RCODEs.
 
-use super::{State, Thresholds};
-use crate::steering;
+use super::Thresholds;
 use globe_dns::{Name, RType, Rcode};
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -104,72 +104,6 @@ impl StatusRange {
     }
 }
 
-impl CheckSpec {
-    /// The check of a steering target, as the steering configuration compiled it. What that
-    /// configuration does not express yet takes its default: certificates verified against Mozilla's
-    /// roots, NOERROR the only accepted RCODE, up before the first result.
-    pub fn from_steering(check: &steering::CheckSpec) -> CheckSpec {
-        let probe = match &check.kind {
-            steering::CheckKind::Http {
-                tls,
-                address,
-                host,
-                path,
-                expect,
-            } => Probe::Http(HttpProbe {
-                address: *address,
-                host: host_header(host, address.port(), *tls),
-                path: path.clone(),
-                tls: tls.then(|| TlsSettings {
-                    server_name: host.clone(),
-                    insecure: false,
-                    ca_file: None,
-                }),
-                status: StatusRange {
-                    low: *expect.start(),
-                    high: *expect.end(),
-                },
-            }),
-            steering::CheckKind::Tcp { address } => Probe::Tcp { address: *address },
-            steering::CheckKind::Dns {
-                address,
-                qname,
-                qtype,
-            } => Probe::Dns(DnsProbe {
-                address: *address,
-                qname: qname.clone(),
-                qtype: *qtype,
-                rcodes: vec![Rcode::NOERROR],
-            }),
-        };
-        CheckSpec {
-            probe,
-            interval: check.interval,
-            timeout: check.timeout,
-            thresholds: Thresholds {
-                rise: check.rise.max(1),
-                fall: check.fall.max(1),
-                initial: State::Up,
-            },
-        }
-    }
-}
-
-/// The `Host` header for a URL's host (RFC 9110 §7.2: the port only when not the scheme's default,
-/// an IPv6 literal in brackets).
-fn host_header(host: &str, port: u16, tls: bool) -> String {
-    let host = match host.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
-        _ => host.to_string(),
-    };
-    let default = if tls { 443 } else { 80 };
-    if port == default {
-        host
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
 impl fmt::Display for StatusRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.low, self.high)
@@ -213,58 +147,6 @@ impl fmt::Display for Probe {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn steering_checks_convert() {
-        let check = steering::CheckSpec {
-            kind: steering::CheckKind::Http {
-                tls: true,
-                address: "[2001:db8::1]:8443".parse().expect("addr"),
-                host: "2001:db8::1".into(),
-                path: "/health".into(),
-                expect: 200..=204,
-            },
-            interval: Duration::from_secs(5),
-            timeout: Duration::from_secs(2),
-            rise: 2,
-            fall: 3,
-        };
-        let spec = CheckSpec::from_steering(&check);
-        let Probe::Http(http) = &spec.probe else {
-            panic!("{spec:?}");
-        };
-        assert_eq!(http.host, "[2001:db8::1]:8443");
-        assert_eq!(
-            http.status,
-            StatusRange {
-                low: 200,
-                high: 204
-            }
-        );
-        let tls = http.tls.as_ref().expect("https");
-        assert_eq!(
-            (tls.server_name.as_str(), tls.insecure),
-            ("2001:db8::1", false)
-        );
-        assert_eq!(spec.thresholds.fall, 3);
-        assert_eq!(host_header("www.example.com", 80, false), "www.example.com");
-        assert_eq!(
-            host_header("www.example.com", 8080, false),
-            "www.example.com:8080"
-        );
-        let dns = steering::CheckSpec {
-            kind: steering::CheckKind::Dns {
-                address: "192.0.2.53:53".parse().expect("addr"),
-                qname: Name::parse("example.com.", None).expect("name"),
-                qtype: RType::SOA,
-            },
-            ..check
-        };
-        let Probe::Dns(dns) = CheckSpec::from_steering(&dns).probe else {
-            panic!("dns");
-        };
-        assert_eq!(dns.rcodes, [Rcode::NOERROR]);
-    }
 
     #[test]
     fn status_lines() {

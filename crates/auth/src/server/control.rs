@@ -57,8 +57,9 @@ async fn control_connection(stream: UnixStream, shared: Arc<Shared>) -> std::io:
             if errors.is_empty() {
                 "ok: reloaded\n".to_string()
             } else {
-                let mut text =
-                    String::from("error: kept the previous version of zones that failed:\n");
+                let mut text = String::from(
+                    "error: kept the previous version of the zones (or steering) that failed:\n",
+                );
                 for error in errors {
                     text.push_str(&error);
                     text.push('\n');

@@ -17,8 +17,8 @@ mod tests;
 
 use crate::health::state_file::{self, MAX_STATE_FILE_BYTES};
 use crate::health::{
-    age, Change, CheckSpec, ForcedStates, HealthMonitor, HealthSink, Outcome, Start, State,
-    TargetSpec, Ticket, OUTCOME_LABELS,
+    age, Change, ForcedStates, HealthMonitor, HealthSink, Outcome, Start, State, TargetSpec,
+    Ticket, OUTCOME_LABELS,
 };
 use crate::steering::Steering;
 use std::collections::HashMap;
@@ -95,7 +95,7 @@ impl HealthService {
             .iter()
             .map(|target| TargetSpec {
                 id: target.name.as_str().into(),
-                check: target.check.as_ref().map(CheckSpec::from_steering),
+                check: target.check.clone(),
             })
             .collect();
         self.configure(&targets, steering.health().clone());

@@ -3,12 +3,15 @@
 //! and their compilation into a [`Steering`], with every error naming the file, line and column of
 //! what is wrong.
 
-use super::health::{CheckKind, CheckSpec};
 use super::locate::{GeoDatabase, Locator, NetworkLocation, Prefix, MAX_INLINE_NETWORKS};
 use super::places::{airport, Continent, Country, Location};
 use super::policy::MAX_POOL_TARGETS;
 use super::{Filter, GeoMap, Pop, Rule, Steering, Target, TargetId, DEFAULT_TTL};
-use globe_dns::{Name, RType};
+use crate::health::{
+    check::DEFAULT_STATUS, CheckSpec, DnsProbe, HttpProbe, Probe, State, StatusRange, Thresholds,
+    TlsSettings,
+};
+use globe_dns::{Name, RType, Rcode};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::{BTreeMap, HashMap};
@@ -114,6 +117,24 @@ pub struct FileCheck {
     pub rise: Option<u32>,
     /// Failures in a row to go down.
     pub fall: Option<u32>,
+    /// The state before the first result (default up).
+    pub initial: Option<InitialState>,
+    /// For https: skip certificate verification.
+    pub insecure: Option<bool>,
+    /// For https: extra trusted roots (PEM), relative to the configuration file.
+    pub ca_file: Option<PathBuf>,
+    /// For dns: the accepted response codes by mnemonic (default `["NOERROR"]`).
+    pub rcodes: Option<Vec<String>>,
+}
+
+/// A check's `initial` state as the file spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InitialState {
+    /// Answered until the first result says otherwise.
+    Up,
+    /// Left out of answers until the first success.
+    Down,
 }
 
 /// The probe kinds as the file spells them.
@@ -360,7 +381,17 @@ impl Section<'_> {
             .ok_or_else(|| {
                 error("the check needs an `address`: the target has no addresses".into())
             })?;
-        let kind = match check.kind {
+        let tls_only = check.kind != CheckKindName::Https
+            && (check.insecure.is_some() || check.ca_file.is_some());
+        if tls_only {
+            return Err(error(
+                "`insecure` and `ca_file` are for https checks".into(),
+            ));
+        }
+        if check.kind != CheckKindName::Dns && check.rcodes.is_some() {
+            return Err(error("`rcodes` is for dns checks".into()));
+        }
+        let probe = match check.kind {
             CheckKindName::Http | CheckKindName::Https => {
                 let tls = check.kind == CheckKindName::Https;
                 let url = check
@@ -368,25 +399,31 @@ impl Section<'_> {
                     .as_deref()
                     .ok_or_else(|| error("an http or https check needs a `url`".into()))?;
                 let (host, port, path) = parse_url(url, tls).map_err(error)?;
-                let [low, high] = check.expect.unwrap_or([200, 399]);
+                let [low, high] = check
+                    .expect
+                    .unwrap_or([DEFAULT_STATUS.low, DEFAULT_STATUS.high]);
                 if low > high || !(100..=599).contains(&low) || !(100..=599).contains(&high) {
                     return Err(error(format!(
                         "expect [{low}, {high}] is not a range of HTTP status codes"
                     )));
                 }
-                CheckKind::Http {
-                    tls,
+                Probe::Http(HttpProbe {
                     address: SocketAddr::new(address, port),
-                    host,
+                    host: host_header(&host, port, tls),
                     path,
-                    expect: low..=high,
-                }
+                    tls: tls.then(|| TlsSettings {
+                        server_name: host,
+                        insecure: check.insecure.unwrap_or(false),
+                        ca_file: check.ca_file.as_ref().map(|file| self.base.join(file)),
+                    }),
+                    status: StatusRange { low, high },
+                })
             }
             CheckKindName::Tcp => {
                 let port = check
                     .port
                     .ok_or_else(|| error("a tcp check needs a `port`".into()))?;
-                CheckKind::Tcp {
+                Probe::Tcp {
                     address: SocketAddr::new(address, port),
                 }
             }
@@ -402,11 +439,25 @@ impl Section<'_> {
                         .ok_or_else(|| error(format!("unknown qtype {text:?}")))?,
                     None => RType::SOA,
                 };
-                CheckKind::Dns {
+                let rcodes = match &check.rcodes {
+                    Some(list) if list.is_empty() => {
+                        return Err(error("rcodes must name at least one RCODE".into()))
+                    }
+                    Some(list) => list
+                        .iter()
+                        .map(|text| {
+                            parse_rcode(text)
+                                .ok_or_else(|| error(format!("unknown rcode {text:?}")))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    None => vec![Rcode::NOERROR],
+                };
+                Probe::Dns(DnsProbe {
                     address: SocketAddr::new(address, check.port.unwrap_or(53)),
                     qname,
                     qtype,
-                }
+                    rcodes,
+                })
             }
         };
         let interval = check.interval.unwrap_or(DEFAULT_CHECK_INTERVAL);
@@ -426,12 +477,19 @@ impl Section<'_> {
         if rise == 0 || fall == 0 {
             return Err(error("rise and fall must be at least 1".into()));
         }
+        let initial = match check.initial {
+            Some(InitialState::Down) => State::Down,
+            Some(InitialState::Up) | None => State::Up,
+        };
         Ok(CheckSpec {
-            kind,
+            probe,
             interval: Duration::from_secs_f64(interval),
             timeout: Duration::from_secs_f64(timeout),
-            rise,
-            fall,
+            thresholds: Thresholds {
+                rise,
+                fall,
+                initial,
+            },
         })
     }
 
@@ -604,6 +662,28 @@ impl Section<'_> {
     }
 }
 
+/// The RCODE a mnemonic (`NOERROR`, `NXDOMAIN`, ..., any case) names, among those with one.
+fn parse_rcode(text: &str) -> Option<Rcode> {
+    (0..=23)
+        .map(Rcode)
+        .find(|rcode| rcode.to_string().eq_ignore_ascii_case(text))
+}
+
+/// The `Host` header for a URL's host (RFC 9110 §7.2: the port only when not the scheme's default,
+/// an IPv6 literal in brackets).
+fn host_header(host: &str, port: u16, tls: bool) -> String {
+    let host = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
+        _ => host.to_string(),
+    };
+    let default = if tls { 443 } else { 80 };
+    if port == default {
+        host
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// Splits `http[s]://host[:port][/path]` into host, port and path.
 fn parse_url(url: &str, tls: bool) -> Result<(String, u16, String), String> {
     let scheme = if tls { "https://" } else { "http://" };
@@ -741,24 +821,32 @@ cname = "{target}.pops.example.test."
         assert!(steering.pop().and_then(|p| p.location).is_some());
         assert_eq!(steering.targets().len(), 3);
         let fra = &steering.targets()[0];
-        match &fra.check.as_ref().expect("checked").kind {
-            CheckKind::Http {
-                address,
-                host,
-                path,
-                ..
-            } => {
-                assert_eq!(address.to_string(), "192.0.2.1:8080");
+        match &fra.check.as_ref().expect("checked").probe {
+            Probe::Http(http) => {
+                assert_eq!(http.address.to_string(), "192.0.2.1:8080");
                 assert_eq!(
-                    (host.as_str(), path.as_str()),
-                    ("www.example.test", "/health")
+                    (http.host.as_str(), http.path.as_str()),
+                    ("www.example.test:8080", "/health")
                 );
+                assert_eq!(http.status, DEFAULT_STATUS);
+                assert_eq!(http.tls, None);
             }
             other => panic!("{other:?}"),
         }
         let nrt_check = steering.targets()[1].check.as_ref().expect("checked");
         assert_eq!(nrt_check.interval, Duration::from_secs(10));
-        assert_eq!((nrt_check.rise, nrt_check.fall), (2, 3));
+        assert_eq!(
+            nrt_check.thresholds,
+            Thresholds {
+                rise: 2,
+                fall: 3,
+                initial: State::Up
+            }
+        );
+        match &nrt_check.probe {
+            Probe::Dns(dns) => assert_eq!(dns.rcodes, [Rcode::NOERROR]),
+            other => panic!("{other:?}"),
+        }
         let www: Name = "www.example.test.".parse().expect("name");
         let rule = steering.rule(www.as_wire()).expect("steered, lower-cased");
         assert_eq!(rule.first, Some(1));
@@ -904,5 +992,97 @@ cname = "{target}.pops.example.test."
         assert_eq!(steering.rules().count(), 2);
         let check = steering.targets()[0].check.as_ref().expect("checked");
         assert_eq!(check.interval, Duration::from_secs(5));
+    }
+
+    /// The configuration example in `docs/design/health.md` is valid and compiles to what it says.
+    #[test]
+    fn the_health_design_example_compiles() {
+        let doc = include_str!("../../../../docs/design/health.md");
+        let example: String = doc
+            .lines()
+            .skip_while(|line| *line != "### Configuration")
+            .skip_while(|line| *line != "```toml")
+            .skip(1)
+            .take_while(|line| *line != "```")
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(example.contains("[[target]]"), "{example}");
+        let steering = compile(&example).expect("the health design example is valid");
+        let checks: Vec<&CheckSpec> = steering
+            .targets()
+            .iter()
+            .map(|t| t.check.as_ref().expect("checked"))
+            .collect();
+        let Probe::Http(https) = &checks[0].probe else {
+            panic!("{:?}", checks[0]);
+        };
+        assert_eq!(
+            https.status,
+            StatusRange {
+                low: 200,
+                high: 299
+            }
+        );
+        assert_eq!(
+            https.tls,
+            Some(TlsSettings {
+                server_name: "www.example.com".into(),
+                insecure: false,
+                ca_file: Some(PathBuf::from("/etc/globe/ca.pem")),
+            })
+        );
+        assert_eq!(checks[0].thresholds.initial, State::Down);
+        let Probe::Dns(dns) = &checks[1].probe else {
+            panic!("{:?}", checks[1]);
+        };
+        assert_eq!(dns.rcodes, [Rcode::NOERROR, Rcode::NXDOMAIN]);
+        assert_eq!(checks[1].thresholds.initial, State::Up);
+        assert_eq!(
+            checks[2].probe,
+            Probe::Tcp {
+                address: "203.0.113.11:443".parse().expect("address")
+            }
+        );
+    }
+
+    #[test]
+    fn check_options_are_checked() {
+        let target = |check: &str| {
+            format!("[[target]]\nid = \"a\"\nlocation = \"FRA\"\naddresses = [\"192.0.2.1\"]\ncheck = {check}\n")
+        };
+        for (check, message) in [
+            (
+                r#"{ kind = "http", url = "http://a.test/", insecure = true }"#,
+                "https",
+            ),
+            (r#"{ kind = "tcp", port = 1, ca_file = "x.pem" }"#, "https"),
+            (r#"{ kind = "tcp", port = 1, rcodes = ["NOERROR"] }"#, "dns"),
+            (
+                r#"{ kind = "dns", qname = "a.test.", rcodes = ["NOPE"] }"#,
+                "unknown rcode",
+            ),
+            (
+                r#"{ kind = "dns", qname = "a.test.", rcodes = [] }"#,
+                "at least one",
+            ),
+            (
+                r#"{ kind = "tcp", port = 1, initial = "maybe" }"#,
+                "unknown variant",
+            ),
+        ] {
+            let error = compile(&target(check)).expect_err(message);
+            assert!(error.contains(message), "{check}: {error}");
+        }
+        let steering = compile(&target(
+            r#"{ kind = "https", url = "https://[2001:db8::1]:8443/h", insecure = true }"#,
+        ))
+        .expect("valid");
+        let Some(Probe::Http(http)) = steering.targets()[0].check.as_ref().map(|c| &c.probe) else {
+            panic!("https");
+        };
+        assert_eq!(http.host, "[2001:db8::1]:8443");
+        assert_eq!(http.tls.as_ref().map(|t| t.insecure), Some(true));
+        assert_eq!(host_header("www.example.com", 80, false), "www.example.com");
+        assert_eq!(parse_rcode("nxdomain"), Some(Rcode::NXDOMAIN));
     }
 }

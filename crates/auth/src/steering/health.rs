@@ -1,9 +1,11 @@
 //! Target health as the answer path sees it: the [`HealthView`] selection asks, the [`HealthTable`]
-//! the health shell writes, and the [`CheckSpec`] each target's configuration compiles to.
+//! the health shell writes. What a check is ([`CheckSpec`](crate::health::CheckSpec)) belongs to
+//! `crate::health`; each target's configuration compiles straight to one.
 //!
 //! The contract with health checking (`crate::health`, pure, and `server/health.rs`, tokio):
 //!
-//! - each [`Target`](super::Target) of a [`Steering`](super::Steering) may carry a [`CheckSpec`];
+//! - each [`Target`](super::Target) of a [`Steering`](super::Steering) may carry a
+//!   [`CheckSpec`](crate::health::CheckSpec);
 //!   one checker runs per target (not per name: every name using the target shares it), and its
 //!   rise/fall state machine decides the target's state;
 //! - the state is written into the steering's [`HealthTable`] (one relaxed atomic per target, by
@@ -16,11 +18,7 @@
 //! [`Health::Down`], so targets without checks and targets not yet checked are answered.
 
 use super::TargetId;
-use globe_dns::{Name, RType};
-use std::net::SocketAddr;
-use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::Duration;
 
 /// What the selection needs to know about health: whether a target may be answered.
 pub trait HealthView {
@@ -44,55 +42,6 @@ pub enum Health {
 #[derive(Debug)]
 pub struct HealthTable {
     states: Box<[AtomicU8]>,
-}
-
-/// How one target is checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CheckSpec {
-    /// The probe.
-    pub kind: CheckKind,
-    /// Time between the starts of two probes.
-    pub interval: Duration,
-    /// How long one probe may take before it counts as failed.
-    pub timeout: Duration,
-    /// Successes in a row that bring a target up.
-    pub rise: u32,
-    /// Failures in a row that take a target down: it leaves the answers within `interval × fall`.
-    pub fall: u32,
-}
-
-/// The probe of a [`CheckSpec`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CheckKind {
-    /// An HTTP or HTTPS GET of `path` on `address`, with `Host: host`; passes when the status is in
-    /// `expect`.
-    Http {
-        /// Whether the connection uses TLS (an `https://` URL).
-        tls: bool,
-        /// Where to connect: the check's `address`, else the target's first address, on the URL's
-        /// port.
-        address: SocketAddr,
-        /// The URL's host, for the `Host` header (and SNI).
-        host: String,
-        /// The URL's path and query, at least `/`.
-        path: String,
-        /// The status codes that pass.
-        expect: RangeInclusive<u16>,
-    },
-    /// A TCP connection to `address` that opens.
-    Tcp {
-        /// Where to connect.
-        address: SocketAddr,
-    },
-    /// A DNS query over UDP for `qname`/`qtype` sent to `address`; passes on a NOERROR response.
-    Dns {
-        /// The server to ask.
-        address: SocketAddr,
-        /// The name asked for.
-        qname: Name,
-        /// The type asked for.
-        qtype: RType,
-    },
 }
 
 impl HealthTable {

@@ -74,10 +74,12 @@
 //!
 //! Check fields: `kind` (`http`, `https`, `tcp`, `dns`); `url` (http/https: connect to the target's
 //! first address, or `address`, on the URL's port, with the URL's host as `Host`); `port` (tcp; dns,
-//! default 53); `qname`, `qtype` (dns, default `SOA`; passes on NOERROR); `address` (probe this
-//! address instead of the target's first); `expect` (http/https status range, default `[200, 399]`);
-//! `interval` (seconds, default 10), `timeout` (default 2, at most the interval), `rise` (default 2),
-//! `fall` (default 3).
+//! default 53); `qname`, `qtype` (dns, default `SOA`); `rcodes` (dns: accepted RCODEs, default
+//! `["NOERROR"]`); `address` (probe this address instead of the target's first); `expect`
+//! (http/https status range, default `[200, 399]`); `insecure`, `ca_file` (https: skip verification,
+//! or trust extra PEM roots, relative to this file); `interval` (seconds, default 10), `timeout`
+//! (default 2, at most the interval), `rise` (default 2), `fall` (default 3), `initial` (`"up"`, the
+//! default, or `"down"`: the state before the first result). `docs/design/health.md` has an example.
 //!
 //! Semantics are in `docs/design/steering.md`; the filter chain is described in [`policy`], the ECS
 //! scope in [`locate`].
@@ -88,11 +90,12 @@ pub mod locate;
 pub mod places;
 pub mod policy;
 
-pub use health::{CheckKind, CheckSpec, Health, HealthTable, HealthView};
+pub use health::{Health, HealthTable, HealthView};
 pub use locate::{GeoDatabase, Located, Locator, NetworkLocation, Prefix};
 pub use places::{Continent, Country, Location};
 pub use policy::{PoolOrigin, Selection, SplitMix64};
 
+use crate::health::CheckSpec;
 use foldhash::fast::RandomState;
 use globe_dns::{ClientSubnet, Name, RData, RType};
 use std::borrow::Cow;
