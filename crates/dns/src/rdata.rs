@@ -480,26 +480,8 @@ impl RData {
 
     /// The RDATA in uncompressed wire form (for RFC 3597 output, comparisons and digests).
     pub fn to_wire(&self) -> Vec<u8> {
-        let mut w = Writer::with_capacity(64);
-        match self {
-            // Uncompressed forms of the compressible types.
-            RData::Ns(name) | RData::Cname(name) | RData::Ptr(name) => w.name_uncompressed(name),
-            RData::Soa(soa) => {
-                w.bytes(soa.mname.as_wire());
-                w.bytes(soa.rname.as_wire());
-                for value in [soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum] {
-                    w.u32(value);
-                }
-            }
-            RData::Mx {
-                preference,
-                exchange,
-            } => {
-                w.u16(*preference);
-                w.bytes(exchange.as_wire());
-            }
-            other => other.emit(&mut w),
-        }
+        let mut w = Writer::uncompressed(64);
+        self.emit(&mut w);
         w.into_bytes()
     }
 

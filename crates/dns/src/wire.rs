@@ -201,6 +201,8 @@ pub struct Writer {
     buf: Vec<u8>,
     /// Offsets of name suffixes already in `buf` that a pointer may target.
     names: Vec<u16>,
+    /// Whether `name_compressed` may write pointers (off for canonical RDATA, digests, comparisons).
+    compress: bool,
 }
 
 impl Writer {
@@ -209,6 +211,7 @@ impl Writer {
         Writer {
             buf: Vec::with_capacity(capacity),
             names: Vec::with_capacity(16),
+            compress: true,
         }
     }
 
@@ -218,6 +221,7 @@ impl Writer {
         Writer {
             buf,
             names: Vec::with_capacity(16),
+            compress: true,
         }
     }
 
@@ -288,8 +292,20 @@ impl Writer {
         self.buf.extend_from_slice(wire);
     }
 
+    /// An empty writer that never compresses: `name_compressed` writes names in full.
+    pub fn uncompressed(capacity: usize) -> Writer {
+        Writer {
+            compress: false,
+            ..Writer::with_capacity(capacity)
+        }
+    }
+
     /// Writes a name, replacing its longest suffix already in the message with a pointer.
     pub fn name_compressed(&mut self, name: &Name) {
+        if !self.compress {
+            self.buf.extend_from_slice(name.as_wire());
+            return;
+        }
         let wire = name.as_wire();
         let mut pos = 0;
         while wire[pos] != 0 {
