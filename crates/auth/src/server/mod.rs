@@ -490,6 +490,40 @@ pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
             udp_sockets.push(socket);
         }
     }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServerError::Io("starting the runtime".into(), e))?;
+    // Every listener is bound before the first UDP worker answers, so a client that got an answer can
+    // rely on TCP, metrics and the control socket being there too.
+    let guard = runtime.enter();
+    let mut tcp_listeners = Vec::new();
+    for address in &config.listen {
+        tcp_listeners.push(
+            tcp::bind(*address)
+                .map_err(|e| ServerError::Io(format!("binding TCP {address}"), e))?,
+        );
+    }
+    let metrics_listener = match config.metrics {
+        Some(address) => {
+            let listener = std::net::TcpListener::bind(address)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .and_then(tokio::net::TcpListener::from_std)
+                .map_err(|e| ServerError::Io(format!("binding metrics {address}"), e))?;
+            Some(listener)
+        }
+        None => None,
+    };
+    let control_listener = match &config.control {
+        Some(path) => {
+            let _ = std::fs::remove_file(path);
+            Some(tokio::net::UnixListener::bind(path).map_err(|e| {
+                ServerError::Io(format!("binding control socket {}", path.display()), e)
+            })?)
+        }
+        None => None,
+    };
+    drop(guard);
     for socket in udp_sockets {
         let shared = shared.clone();
         std::thread::Builder::new()
@@ -497,31 +531,18 @@ pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
             .spawn(move || udp::serve(socket, shared))
             .map_err(|e| ServerError::Io("spawning a UDP worker".into(), e))?;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ServerError::Io("starting the runtime".into(), e))?;
     runtime.block_on(async move {
-        for address in &config.listen {
-            let listener = tcp::bind(*address)
-                .map_err(|e| ServerError::Io(format!("binding TCP {address}"), e))?;
+        for listener in tcp_listeners {
             tokio::spawn(tcp::serve(
                 listener,
                 shared.clone(),
                 config.tcp_idle_timeout,
             ));
         }
-        if let Some(address) = config.metrics {
-            let listener = tokio::net::TcpListener::bind(address)
-                .await
-                .map_err(|e| ServerError::Io(format!("binding metrics {address}"), e))?;
+        if let Some(listener) = metrics_listener {
             tokio::spawn(control::serve_metrics(listener, shared.clone()));
         }
-        if let Some(path) = &config.control {
-            let _ = std::fs::remove_file(path);
-            let listener = tokio::net::UnixListener::bind(path).map_err(|e| {
-                ServerError::Io(format!("binding control socket {}", path.display()), e)
-            })?;
+        if let Some(listener) = control_listener {
             tokio::spawn(control::serve_control(listener, shared.clone()));
         }
         tokio::spawn(notify::run(shared.clone(), notify_inbox));
