@@ -1,6 +1,7 @@
 //! The `globe` binary: clap subcommands that call the library crates, nothing more.
 
 mod auth;
+mod dig;
 mod zone;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,8 @@ enum Command {
     Auth(auth::AuthArgs),
     /// Zone file tools.
     Zone(zone::ZoneArgs),
+    /// DNS lookups with dig's arguments and output, and `+trace` from the root hints.
+    Dig(dig::DigArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,5 +37,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Auth(args) => auth::run(args),
         Command::Zone(args) => zone::run(args),
+        Command::Dig(args) => dig::run(args),
     }
 }
