@@ -2,6 +2,7 @@
 
 mod auth;
 mod dig;
+mod resolver;
 mod zone;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ enum Command {
     Zone(zone::ZoneArgs),
     /// DNS lookups with dig's arguments and output, and `+trace` from the root hints.
     Dig(dig::DigArgs),
+    /// Caching recursive resolver that iterates from the root.
+    Resolver(resolver::ResolverArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,5 +41,6 @@ fn main() -> ExitCode {
         Command::Auth(args) => auth::run(args),
         Command::Zone(args) => zone::run(args),
         Command::Dig(args) => dig::run(args),
+        Command::Resolver(args) => resolver::run(args),
     }
 }

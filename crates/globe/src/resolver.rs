@@ -38,6 +38,12 @@ pub struct ResolverArgs {
     /// Do not minimise query names (RFC 9156 is on by default).
     #[arg(long)]
     no_qname_minimisation: bool,
+    /// Port of authoritative servers (53; another for tests on unprivileged ports).
+    #[arg(long, default_value_t = 53, value_name = "PORT")]
+    upstream_port: u16,
+    /// Do not query authoritative servers over IPv6.
+    #[arg(short = '4', long = "ipv4-only")]
+    ipv4_only: bool,
     /// Serve Prometheus metrics on this address.
     #[arg(long, value_name = "ADDR:PORT")]
     metrics: Option<SocketAddr>,
@@ -71,6 +77,8 @@ pub fn run(args: ResolverArgs) -> ExitCode {
     config.resolver.send_client_subnet = args.ecs;
     config.resolver.case_randomisation = args.case_randomisation;
     config.resolver.qname_minimisation = !args.no_qname_minimisation;
+    config.resolver.upstream_port = args.upstream_port;
+    config.resolver.ipv6 = !args.ipv4_only;
     config.answer_cache_bytes = bytes / 4;
     config.metrics = args.metrics;
     match server::run(config) {

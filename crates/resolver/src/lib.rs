@@ -23,6 +23,5 @@ pub mod cache;
 pub mod engine;
 pub mod hints;
 pub mod infra;
-// Enabled when the engine lands (they are written against its API):
-// pub mod server;
-// pub mod stub;
+pub mod server;
+pub mod stub;
