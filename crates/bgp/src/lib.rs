@@ -11,12 +11,17 @@
 //! reader decodes only what it needs. Every decode error is typed and maps either to a NOTIFICATION
 //! (message header, OPEN, fatal UPDATE errors) or to an RFC 7606 attribute action
 //! (discard / treat-as-withdraw / session reset); see `docs/design/bgp.md`.
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod decision;
 pub mod family;
 pub mod fsm;
 pub mod mrt;
+pub mod pack;
+pub mod policy;
 pub mod prefix;
+pub mod rib;
 pub mod wire;
 
 pub use family::{AddressFamily, Afi, Safi};

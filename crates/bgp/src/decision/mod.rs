@@ -38,7 +38,7 @@ use crate::wire::Origin;
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
-pub use select::{best, ecmp, is_ecmp_equal};
+pub use select::{best, best_of, ecmp, ecmp_of, is_ecmp_equal};
 
 /// What the decision process needs to know about one route. Implemented by the RIB's stored routes and
 /// by the simulator's compact routes; every method is a cheap read.
@@ -76,6 +76,45 @@ pub trait Candidate {
     fn peer_address(&self) -> IpAddr;
     /// The AS of the peer the route came from (the [`TieBreak::LowestNeighborAsn`] key).
     fn peer_asn(&self) -> u32;
+}
+
+impl<T: Candidate + ?Sized> Candidate for &T {
+    fn is_local(&self) -> bool {
+        (**self).is_local()
+    }
+    fn local_pref(&self) -> u32 {
+        (**self).local_pref()
+    }
+    fn as_path_length(&self) -> u32 {
+        (**self).as_path_length()
+    }
+    fn origin(&self) -> Origin {
+        (**self).origin()
+    }
+    fn med(&self) -> Option<u32> {
+        (**self).med()
+    }
+    fn neighbor_as(&self) -> u32 {
+        (**self).neighbor_as()
+    }
+    fn is_ebgp(&self) -> bool {
+        (**self).is_ebgp()
+    }
+    fn igp_cost(&self) -> u32 {
+        (**self).igp_cost()
+    }
+    fn router_id(&self) -> u32 {
+        (**self).router_id()
+    }
+    fn cluster_list_length(&self) -> u32 {
+        (**self).cluster_list_length()
+    }
+    fn peer_address(&self) -> IpAddr {
+        (**self).peer_address()
+    }
+    fn peer_asn(&self) -> u32 {
+        (**self).peer_asn()
+    }
 }
 
 /// How the decision process is configured. `Default` is RFC 4271 behaviour without ECMP.
@@ -200,10 +239,7 @@ pub(crate) fn compare_steps<A: Candidate + ?Sized, B: Candidate + ?Sized>(
     );
     step!(Step::Origin, a.origin().cmp(&b.origin()));
     if med_comparable {
-        step!(
-            Step::Med,
-            med_value(a, config).cmp(&med_value(b, config))
-        );
+        step!(Step::Med, med_value(a, config).cmp(&med_value(b, config)));
     }
     step!(Step::Ebgp, b.is_ebgp().cmp(&a.is_ebgp()));
     step!(Step::IgpCost, a.igp_cost().cmp(&b.igp_cost()));

@@ -71,9 +71,7 @@ pub fn ecmp_of<C: Candidate, F: Fn(usize) -> C>(
     let mut members: Vec<usize> = (0..count)
         .filter(|&index| {
             let route = candidate(index);
-            let Some(&(_, winner)) = winners
-                .iter()
-                .find(|(asn, _)| *asn == route.neighbor_as())
+            let Some(&(_, winner)) = winners.iter().find(|(asn, _)| *asn == route.neighbor_as())
             else {
                 return false;
             };
@@ -129,8 +127,13 @@ fn fold_best<C: Candidate, F: Fn(usize) -> C>(
     let mut best_route = candidate(best_index);
     for index in indices {
         let route = candidate(index);
-        let (ordering, _) =
-            compare_steps(&route, &best_route, config, med_comparable, Step::PeerAddress);
+        let (ordering, _) = compare_steps(
+            &route,
+            &best_route,
+            config,
+            med_comparable,
+            Step::PeerAddress,
+        );
         if ordering == Ordering::Less || (ordering == Ordering::Equal && index < best_index) {
             best_index = index;
             best_route = route;
@@ -152,13 +155,8 @@ fn group_winners<C: Candidate, F: Fn(usize) -> C>(
         match winners.iter_mut().find(|(group, _)| *group == asn) {
             None => winners.push((asn, index)),
             Some((_, winner)) => {
-                let (ordering, _) = compare_steps(
-                    &route,
-                    &candidate(*winner),
-                    config,
-                    true,
-                    Step::PeerAddress,
-                );
+                let (ordering, _) =
+                    compare_steps(&route, &candidate(*winner), config, true, Step::PeerAddress);
                 if ordering == Ordering::Less || (ordering == Ordering::Equal && index < *winner) {
                     *winner = index;
                 }
