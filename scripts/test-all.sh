@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== installing test dependencies (Debian packages)"
-packages=(knot knot-dnsutils nsd dnsperf bind9-dnsutils python3-dnspython iproute2)
+packages=(knot knot-dnsutils nsd unbound dnsperf bind9-dnsutils python3-dnspython iproute2
+          bird2 frr gobgpd exabgp bgpdump)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,10 +17,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # Debian starts packaged daemons where it can; the tests start their own on loopback ports.
-for svc in knot nsd; do
+for svc in knot nsd unbound bird frr; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
 done
-for tool in knotd nsd kdig dig dnsperf; do command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }; done
+for tool in knotd nsd unbound kdig dig dnsperf bird birdc gobgpd exabgp bgpdump /usr/lib/frr/bgpd; do command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }; done
 /usr/bin/python3 -c 'import dns.message' || { echo "dnspython missing for /usr/bin/python3"; exit 1; }
 
 echo "== formatting and lints"
@@ -47,5 +48,9 @@ done
 /usr/bin/python3 tests/differential/compare.py --reference knot --subject cmd --do \
   --root-zone ../shared/data/dns/root.zone \
   --subject-cmd "$globe auth --listen 127.0.0.1:{port} --threads 1 --no-rrl {zone_args} --control {dir}/globe.sock"
+
+echo "== resolver differential tests against Unbound (a DNS hierarchy on loopback in a netns, served by globe auth, then NSD)"
+/usr/bin/python3 tests/resolver/resdiff.py --auth globe --subject globe --globe "$globe" --trace-check
+/usr/bin/python3 tests/resolver/resdiff.py --auth nsd --subject globe --globe "$globe"
 
 echo "== all tests passed"

@@ -126,7 +126,7 @@ pub enum NegativeKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lookup {
     /// The RRset, its TTLs counted down to what is left (at least 1).
-    Hit(Vec<Record>),
+    Hit(Hit),
     /// A cached negative answer.
     Negative {
         /// NXDOMAIN or NODATA.
@@ -135,11 +135,27 @@ pub enum Lookup {
         soa: Option<Record>,
         /// Seconds the negative answer remains valid (at least 1).
         ttl: u32,
+        /// The clients the entry is valid for, as in [`Hit::scope`].
+        scope: Option<ClientSubnet>,
     },
     /// Expired data within `max_stale`, only from [`Cache::lookup_stale`]; TTLs are `stale_answer_ttl`.
-    Stale(Vec<Record>),
+    Stale(Hit),
     /// Nothing usable.
     Miss,
+}
+
+/// A cached RRset, with what the cache knows about the entry that held it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// The records, TTLs counted down (or `stale_answer_ttl` for a stale hit).
+    pub records: Vec<Record>,
+    /// The rank the RRset was stored with (RFC 2181 §5.4.1).
+    pub rank: Rank,
+    /// The clients the entry is valid for (RFC 7871 §7.3.1): `None` for the global entry, else the
+    /// address masked to the entry's prefix, with that prefix as both `source_prefix` and
+    /// `scope_prefix`. For an entry an authority scoped longer than the query's source (stored for
+    /// exactly that source prefix), the prefix is the source prefix.
+    pub scope: Option<ClientSubnet>,
 }
 
 /// The cache. See the module documentation for its layout and accounting.
@@ -304,14 +320,9 @@ impl Cache {
         let Some(mut soa) = soa else {
             return;
         };
-        let RData::Soa(fields) = &soa.data else {
+        let Some(ttl) = self.negative_ttl(&soa) else {
             return;
         };
-        // RFC 2308 §3, §5: the TTL of a negative answer is the lesser of the SOA's TTL and MINIMUM.
-        let ttl = soa
-            .ttl
-            .min(fields.minimum)
-            .min(self.config.max_negative_ttl);
         let scope = scope.as_ref().and_then(Scope::from_subnet);
         let (Some(type_key), Some(name_key)) = (
             Key::new(name, KeyKind::Type(rtype), class),
@@ -344,22 +355,51 @@ impl Cache {
         client: Option<&ClientSubnet>,
         now: Instant,
     ) -> Lookup {
-        self.find(name, rtype, class, client, now, false)
+        self.find(name, rtype, class, client, Rank::Additional, now, false)
     }
 
-    /// As lookup, but expired data within max_stale is returned as Lookup::Stale (when serve_stale).
-    /// Unexpired data is preferred to stale data of a longer scope. Stale negative answers are not
-    /// served: [`Lookup::Stale`] has no way to say them, and they give [`Lookup::Miss`].
+    /// As [`Cache::lookup`], but only entries of rank `min_rank` or better count; lower-ranked ones
+    /// are as if absent. Answers to clients are looked up with [`Rank::AuthorityAuth`], so glue and
+    /// referral NS sets (kept for iteration only) are never returned as answers (RFC 2181 §5.4.1).
+    pub fn lookup_ranked(
+        &mut self,
+        name: &Name,
+        rtype: RType,
+        class: Class,
+        client: Option<&ClientSubnet>,
+        min_rank: Rank,
+        now: Instant,
+    ) -> Lookup {
+        self.find(name, rtype, class, client, min_rank, now, false)
+    }
+
+    /// As [`Cache::lookup_ranked`], but expired data within max_stale is returned as Lookup::Stale
+    /// (when serve_stale). Unexpired data is preferred to stale data of a longer scope. Stale negative
+    /// answers are not served: they give [`Lookup::Miss`].
     pub fn lookup_stale(
         &mut self,
         name: &Name,
         rtype: RType,
         class: Class,
         client: Option<&ClientSubnet>,
+        min_rank: Rank,
         now: Instant,
     ) -> Lookup {
         let serve_stale = self.config.serve_stale;
-        self.find(name, rtype, class, client, now, serve_stale)
+        self.find(name, rtype, class, client, min_rank, now, serve_stale)
+    }
+
+    /// The TTL a negative answer with `soa` gets (RFC 2308 §3, §5): the lesser of the SOA's TTL and its
+    /// MINIMUM, capped by [`CacheConfig::max_negative_ttl`]. `None` when `soa` is not an SOA record.
+    pub fn negative_ttl(&self, soa: &Record) -> Option<u32> {
+        let RData::Soa(fields) = &soa.data else {
+            return None;
+        };
+        Some(
+            soa.ttl
+                .min(fields.minimum)
+                .min(self.config.max_negative_ttl),
+        )
     }
 
     /// Accounted bytes, always <= max_bytes after any call.
@@ -388,12 +428,14 @@ impl Cache {
         self.entries = 0;
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn find(
         &mut self,
         name: &Name,
         rtype: RType,
         class: Class,
         client: Option<&ClientSubnet>,
+        min_rank: Rank,
         now: Instant,
         allow_stale: bool,
     ) -> Lookup {
@@ -403,8 +445,8 @@ impl Cache {
         ) else {
             return Lookup::Miss;
         };
-        let by_type = self.select(&type_key, client, now);
-        let by_name = self.select(&name_key, client, now);
+        let by_type = self.select(&type_key, client, min_rank, now);
+        let by_name = self.select(&name_key, client, min_rank, now);
         if let Some(slot) = prefer(by_type.fresh, by_name.fresh) {
             self.touch(slot);
             return self.answer(slot, now);
@@ -412,19 +454,30 @@ impl Cache {
         if allow_stale {
             if let Some(slot) = prefer(by_type.stale, by_name.stale) {
                 let stale_ttl = self.config.stale_answer_ttl;
-                let records = match self.node(slot) {
-                    Some(node) if node.negative.is_none() => with_ttl(&node.records, stale_ttl),
+                let hit = match self.node(slot) {
+                    Some(node) if node.negative.is_none() => Hit {
+                        records: with_ttl(&node.records, stale_ttl),
+                        rank: node.rank,
+                        scope: node.scope.map(|scope| scope.subnet()),
+                    },
                     _ => return Lookup::Miss,
                 };
                 self.touch(slot);
-                return Lookup::Stale(records);
+                return Lookup::Stale(hit);
             }
         }
         Lookup::Miss
     }
 
-    /// The best fresh and stale entries of `key` for `client`, dropping dead entries on the way.
-    fn select(&mut self, key: &Key, client: Option<&ClientSubnet>, now: Instant) -> Selection {
+    /// The best fresh and stale entries of `key` for `client` of at least `min_rank`, dropping dead
+    /// entries on the way.
+    fn select(
+        &mut self,
+        key: &Key,
+        client: Option<&ClientSubnet>,
+        min_rank: Rank,
+        now: Instant,
+    ) -> Selection {
         let mut selection = Selection::default();
         let mut slot = match self.map.get(key.as_bytes()) {
             Some(&head) => head,
@@ -436,7 +489,8 @@ impl Cache {
             };
             let next = node.next_variant;
             let order = scope_order(&node.scope);
-            let matches = node.scope.as_ref().is_none_or(|scope| scope.covers(client));
+            let matches = node.rank >= min_rank
+                && node.scope.as_ref().is_none_or(|scope| scope.covers(client));
             match self.freshness(node.expires, now) {
                 Freshness::Dead => {
                     self.remove(slot);
@@ -467,12 +521,18 @@ impl Cache {
             return Lookup::Miss;
         };
         let records = with_ttl(&node.records, ttl);
+        let scope = node.scope.map(|scope| scope.subnet());
         match node.negative {
-            None => Lookup::Hit(records),
+            None => Lookup::Hit(Hit {
+                records,
+                rank: node.rank,
+                scope,
+            }),
             Some(kind) => Lookup::Negative {
                 kind,
                 soa: records.into_iter().next(),
                 ttl,
+                scope,
             },
         }
     }
@@ -744,6 +804,15 @@ impl Scope {
             prefix,
             exact_source,
         })
+    }
+
+    /// The scope as a client subnet option: the masked address, with the prefix as source and scope.
+    fn subnet(&self) -> ClientSubnet {
+        ClientSubnet {
+            source_prefix: self.prefix,
+            scope_prefix: self.prefix,
+            address: self.address,
+        }
     }
 
     /// Whether a query from `client` may be answered with this entry: the client gave at least the

@@ -183,6 +183,13 @@ impl Infra {
             .is_none_or(|until| until <= now)
     }
 
+    /// Forgets that `address` is lame for `zone`: it has just answered for it properly.
+    pub fn clear_lame(&mut self, address: IpAddr, zone: &Name) {
+        if !self.lame.is_empty() {
+            self.lame.remove(&(address, zone.to_lowercase()));
+        }
+    }
+
     /// Chooses among `candidates` (a zone's server addresses not yet tried in this resolution): not lame
     /// for `zone`, and at random among those whose RTO is within the band of the best. `None` when all
     /// are lame or there are none.
@@ -193,9 +200,31 @@ impl Infra {
         now: Instant,
         rng: &mut impl Rng,
     ) -> Option<IpAddr> {
-        let usable: Vec<(IpAddr, Duration)> = candidates
+        let usable = candidates
             .iter()
-            .filter(|address| !self.is_lame(**address, zone, now))
+            .filter(|address| !self.is_lame(**address, zone, now));
+        self.choose(usable, now, rng)
+    }
+
+    /// As [`Infra::select`], lame marks ignored: the last resort when every server of a zone is
+    /// marked lame (Unbound too keeps lame servers for when nothing else is left).
+    pub fn select_any(
+        &self,
+        candidates: &[IpAddr],
+        now: Instant,
+        rng: &mut impl Rng,
+    ) -> Option<IpAddr> {
+        self.choose(candidates.iter(), now, rng)
+    }
+
+    /// At random among `candidates` whose RTO is within the band of the best.
+    fn choose<'a>(
+        &self,
+        candidates: impl Iterator<Item = &'a IpAddr>,
+        now: Instant,
+        rng: &mut impl Rng,
+    ) -> Option<IpAddr> {
+        let usable: Vec<(IpAddr, Duration)> = candidates
             .map(|address| (*address, self.rto(*address, now)))
             .collect();
         let best = usable.iter().map(|(_, rto)| *rto).min()?;
@@ -354,6 +383,10 @@ mod tests {
         assert!(!infra.is_lame(a, &"example.net.".parse().expect("name"), now));
         assert_eq!(infra.select(&[a], &zone(), now, &mut rng), None);
         assert!(!infra.is_lame(a, &zone(), now + LAME_TTL));
+        // The last resort ignores the mark; an answer clears it.
+        assert_eq!(infra.select_any(&[a], now, &mut rng), Some(a));
+        infra.clear_lame(a, &zone());
+        assert!(!infra.is_lame(a, &zone(), now));
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //!   [`engine::Resolver::poll_answer`] (finished resolutions).
 //!
 //! Every call takes `now`; nothing inside reads a clock.
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod answer_cache;

@@ -423,6 +423,7 @@ mod tests {
             authority: Vec::new(),
             scope: None,
             from_cache: false,
+            stale: false,
         };
         let udp = Message::parse(&respond(&stub, &answer, Transport::Udp)).expect("udp");
         assert!(udp.header.tc && udp.header.ra && udp.header.rd && !udp.header.aa);

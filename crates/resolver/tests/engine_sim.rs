@@ -1,4 +1,5 @@
-//! The resolution engine over a simulated network (see `sim/mod.rs`), with a virtual clock.
+//! The resolution engine over a simulated network (see `sim/mod.rs`; the world is `sim/world.rs`),
+//! with a virtual clock.
 //!
 //! ```text
 //!                         . (10.0.0.1)
@@ -15,185 +16,10 @@ mod sim;
 use globe_dns::{ClientSubnet, Name, RData, RType, Rcode, Record};
 use globe_resolver::cache::{Lookup, NegativeKind};
 use globe_resolver::engine::{Protocol, ResolverConfig};
-use sim::{Behaviour, Sim};
+use sim::world::world;
+use sim::{Behaviour, Sent, Sim};
 use std::net::IpAddr;
 use std::time::Duration;
-
-const ROOT: &str = "
-. 86400 SOA a.root-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 86400
-. 86400 NS a.root-servers.net.
-a.root-servers.net. 86400 A 10.0.0.1
-com. 172800 NS ns1.nic.com.
-ns1.nic.com. 172800 A 10.1.0.1
-net. 172800 NS ns1.nic.net.
-ns1.nic.net. 172800 A 10.2.0.1
-";
-
-const COM: &str = "
-$ORIGIN com.
-$TTL 3600
-@ SOA ns1.nic.com. hostmaster.nic.com. 1 1800 900 604800 300
-@ NS ns1.nic.com.
-ns1.nic A 10.1.0.1
-example NS ns1.example.com.
-example NS ns2.example.com.
-ns1.example A 10.3.0.1
-ns2.example A 10.3.0.2
-outside NS ns1.example.net.
-ns1.example.net. A 6.6.6.6
-glueless NS ns.dnshost.com.
-dnshost NS ns1.dnshost.com.
-ns1.dnshost A 10.6.0.1
-lame NS ns1.lame.com.
-lame NS ns2.lame.com.
-ns1.lame A 10.5.0.1
-ns2.lame A 10.5.0.2
-slow NS ns1.slow.com.
-slow NS ns2.slow.com.
-ns1.slow A 10.10.0.1
-ns2.slow A 10.10.0.2
-loopa NS ns.loopb.com.
-loopb NS ns.loopa.com.
-spoofed NS ns1.spoofed.com.
-ns1.spoofed A 10.7.0.1
-oldserver NS ns1.oldserver.com.
-ns1.oldserver A 10.8.0.1
-ecs NS ns1.ecs.com.
-ns1.ecs A 10.9.0.1
-";
-
-const NET: &str = "
-$ORIGIN net.
-$TTL 3600
-@ SOA ns1.nic.net. hostmaster.nic.net. 1 1800 900 604800 300
-@ NS ns1.nic.net.
-ns1.nic A 10.2.0.1
-example NS ns1.example.net.
-ns1.example A 10.4.0.1
-";
-
-const EXAMPLE_NET: &str = "
-$ORIGIN example.net.
-$TTL 300
-@ SOA ns1 hostmaster 1 1800 900 604800 300
-@ NS ns1
-ns1 A 10.4.0.1
-www A 192.0.2.80
-foo A 192.0.2.82
-";
-
-const EXAMPLE_COM: &str = "
-$ORIGIN example.com.
-$TTL 300
-@ SOA ns1 hostmaster 1 1800 900 604800 300
-@ NS ns1
-@ NS ns2
-ns1 A 10.3.0.1
-ns2 A 10.3.0.2
-www A 192.0.2.1
-mail A 192.0.2.25
-alias CNAME www.example.net.
-inzone CNAME www
-loop1 CNAME loop2
-loop2 CNAME loop1
-old DNAME example.net.
-x.y.z A 192.0.2.9
-";
-
-const OUTSIDE_COM: &str = "
-$ORIGIN outside.com.
-$TTL 300
-@ SOA ns1.example.net. hostmaster 1 1800 900 604800 300
-@ NS ns1.example.net.
-www A 192.0.2.50
-";
-
-const DNSHOST_COM: &str = "
-$ORIGIN dnshost.com.
-$TTL 300
-@ SOA ns1 hostmaster 1 1800 900 604800 300
-@ NS ns1
-ns1 A 10.6.0.1
-ns A 10.6.0.1
-";
-
-const GLUELESS_COM: &str = "
-$ORIGIN glueless.com.
-$TTL 300
-@ SOA ns.dnshost.com. hostmaster 1 1800 900 604800 300
-@ NS ns.dnshost.com.
-www A 192.0.2.60
-";
-
-fn small_zone(apex: &str, servers: &[(&str, &str)], extra: &str) -> String {
-    let mut text =
-        format!("$ORIGIN {apex}\n$TTL 300\n@ SOA ns1 hostmaster 1 1800 900 604800 300\n");
-    for (name, address) in servers {
-        text.push_str(&format!("@ NS {name}\n{name} A {address}\n"));
-    }
-    text.push_str(extra);
-    text
-}
-
-/// The world in the picture, with every server normal.
-fn world(config: ResolverConfig, seed: u64) -> Sim {
-    let lame = small_zone(
-        "lame.com.",
-        &[("ns1", "10.5.0.1"), ("ns2", "10.5.0.2")],
-        "www A 192.0.2.70\nwww2 A 192.0.2.71\n",
-    );
-    let slow = small_zone(
-        "slow.com.",
-        &[("ns1", "10.10.0.1"), ("ns2", "10.10.0.2")],
-        "a A 192.0.2.11\nb A 192.0.2.12\nc A 192.0.2.13\nd A 192.0.2.14\n",
-    );
-    let spoofed = small_zone("spoofed.com.", &[("ns1", "10.7.0.1")], "www A 192.0.2.90\n");
-    let old = small_zone(
-        "oldserver.com.",
-        &[("ns1", "10.8.0.1")],
-        "www A 192.0.2.100\n",
-    );
-    let ecs = small_zone("ecs.com.", &[("ns1", "10.9.0.1")], "www A 192.0.2.110\n");
-    let big_txt = format!(
-        "big TXT {}\n",
-        (0..6)
-            .map(|_| format!("\"{}\"", "x".repeat(250)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    let example_com = format!("{EXAMPLE_COM}{big_txt}");
-    let zones: Vec<&str> = vec![
-        ROOT,
-        COM,
-        NET,
-        EXAMPLE_NET,
-        &example_com,
-        OUTSIDE_COM,
-        DNSHOST_COM,
-        GLUELESS_COM,
-        &lame,
-        &slow,
-        &spoofed,
-        &old,
-        &ecs,
-    ];
-    let mut sim = Sim::new(config, seed, &zones, "10.0.0.1".parse().expect("ip"));
-    sim.server("10.0.0.1", &["."]);
-    sim.server("10.1.0.1", &["com."]);
-    sim.server("10.2.0.1", &["net."]);
-    sim.server("10.3.0.1", &["example.com."]);
-    sim.server("10.3.0.2", &["example.com."]);
-    sim.server("10.4.0.1", &["example.net.", "outside.com."]);
-    sim.server("10.6.0.1", &["dnshost.com.", "glueless.com."]);
-    sim.server("10.5.0.1", &["lame.com."]).behaviour = Behaviour::Refused;
-    sim.server("10.5.0.2", &["lame.com."]);
-    sim.server("10.10.0.1", &["slow.com."]).behaviour = Behaviour::Blackhole;
-    sim.server("10.10.0.2", &["slow.com."]);
-    sim.server("10.7.0.1", &["spoofed.com."]).behaviour = Behaviour::Spoofing;
-    sim.server("10.8.0.1", &["oldserver.com."]).behaviour = Behaviour::NoEdns;
-    sim.server("10.9.0.1", &["ecs.com."]).ecs_scope = Some(24);
-    sim
-}
 
 fn name(text: &str) -> Name {
     text.parse().expect("name")
@@ -214,6 +40,16 @@ fn ip(text: &str) -> IpAddr {
     text.parse().expect("ip")
 }
 
+/// Whether a query is the priming query (RFC 8109): `. NS`.
+fn is_priming(sent: &Sent) -> bool {
+    sent.name.is_root() && sent.qtype == RType::NS
+}
+
+/// The queries sent for clients' resolutions: all but the priming query.
+fn resolution_queries(sim: &Sim) -> Vec<&Sent> {
+    sim.log.iter().filter(|s| !is_priming(s)).collect()
+}
+
 #[test]
 fn root_to_com_to_example_com_with_minimised_names() {
     let mut sim = world(ResolverConfig::default(), 1);
@@ -221,9 +57,10 @@ fn root_to_com_to_example_com_with_minimised_names() {
     assert_eq!(answer.rcode, Rcode::NOERROR);
     assert_eq!(addresses(&answer.answers), vec![ip("192.0.2.1")]);
     assert!(!answer.from_cache);
-    // RFC 9156: the root hears only "com.", com only "example.com.", both as type A.
-    let asked: Vec<(IpAddr, String, RType)> = sim
-        .log
+    // RFC 9156: the root hears only "com.", com only "example.com.", both as type A. Besides, the
+    // root got the priming query (RFC 8109), once.
+    assert_eq!(sim.log.iter().filter(|s| is_priming(s)).count(), 1);
+    let asked: Vec<(IpAddr, String, RType)> = resolution_queries(&sim)
         .iter()
         .map(|s| (s.to, s.name.to_string().to_lowercase(), s.qtype))
         .collect();
@@ -250,7 +87,10 @@ fn without_minimisation_every_server_sees_the_full_name() {
     let mut sim = world(config, 1);
     let answer = sim.resolve("www.example.com.", RType::A);
     assert_eq!(addresses(&answer.answers), vec![ip("192.0.2.1")]);
-    assert!(sim.log.iter().all(|s| s.name == name("www.example.com.")));
+    // The priming query aside (it asks for the root's NS set, not for the client's name).
+    assert!(resolution_queries(&sim)
+        .iter()
+        .all(|s| s.name == name("www.example.com.")));
 }
 
 #[test]
@@ -287,7 +127,7 @@ fn out_of_bailiwick_name_server_is_resolved_separately() {
         None,
         now,
     ) {
-        Lookup::Hit(records) => assert_eq!(addresses(&records), vec![ip("10.4.0.1")]),
+        Lookup::Hit(hit) => assert_eq!(addresses(&hit.records), vec![ip("10.4.0.1")]),
         other => panic!("ns1.example.net not resolved: {other:?}"),
     }
 }
@@ -528,7 +368,9 @@ fn query_budget_is_servfail() {
     let mut sim = world(config, 14);
     let answer = sim.resolve("www.example.com.", RType::A);
     assert_eq!(answer.rcode, Rcode::SERVFAIL);
-    assert_eq!(sim.log.len(), 2);
+    // Two queries for the resolution; the priming query (its own resolution, own budget) is the third.
+    assert_eq!(resolution_queries(&sim).len(), 2);
+    assert_eq!(sim.log.len(), 3);
 }
 
 #[test]
@@ -595,7 +437,8 @@ fn identical_requests_share_one_resolution() {
     let first = sim.take_answer(first).expect("first answer");
     let second = sim.take_answer(second).expect("second answer");
     assert_eq!(first, second);
-    assert_eq!(sim.log.len(), 3);
+    // Three queries for the shared resolution, and the priming query.
+    assert_eq!(sim.log.len(), 4);
     assert_eq!(sim.resolver.stats().coalesced, 1);
 }
 
@@ -679,7 +522,10 @@ www A 192.0.2.1
     sim.server("10.3.0.1", &["example.com."]);
     let answer = sim.resolve("www.example.com.", RType::A);
     assert_eq!(addresses(&answer.answers), vec![ip("192.0.2.1")]);
-    let asked: Vec<(IpAddr, Name)> = sim.log.iter().map(|s| (s.to, s.name.clone())).collect();
+    let asked: Vec<(IpAddr, Name)> = resolution_queries(&sim)
+        .iter()
+        .map(|s| (s.to, s.name.clone()))
+        .collect();
     assert_eq!(
         asked,
         vec![

@@ -47,8 +47,14 @@ impl Harness {
 
     fn get_stale(&mut self, owner: &str, seconds: f64) -> Lookup {
         let now = self.at(seconds);
-        self.cache
-            .lookup_stale(&name(owner), RType::A, Class::IN, None, now)
+        self.cache.lookup_stale(
+            &name(owner),
+            RType::A,
+            Class::IN,
+            None,
+            Rank::Additional,
+            now,
+        )
     }
 }
 
@@ -84,7 +90,7 @@ fn soa(ttl: u32, minimum: u32) -> Option<Record> {
 
 /// The IPv4 addresses and the TTL of a hit.
 fn hit(result: &Lookup) -> Option<(Vec<[u8; 4]>, u32)> {
-    let Lookup::Hit(records) = result else {
+    let Lookup::Hit(Hit { records, .. }) = result else {
         return None;
     };
     let addresses = records.iter().filter_map(|r| match r.data {
@@ -199,7 +205,7 @@ fn nxdomain_covers_every_type() {
         soa(3_600, 900),
     );
     for rtype in [RType::A, RType::AAAA, RType::MX, RType::TXT] {
-        let Lookup::Negative { kind, soa, ttl } = h.get("NOPE.example.", rtype, 100.0) else {
+        let Lookup::Negative { kind, soa, ttl, .. } = h.get("NOPE.example.", rtype, 100.0) else {
             panic!("expected NXDOMAIN for {rtype}");
         };
         assert_eq!(kind, NegativeKind::NxDomain);
@@ -232,7 +238,8 @@ fn nodata_covers_one_type_and_takes_the_soa_minimum() {
         Lookup::Negative {
             kind: NegativeKind::NoData,
             ttl: 300,
-            soa: Some(_)
+            soa: Some(_),
+            scope: None,
         }
     ));
     assert_eq!(
@@ -404,6 +411,82 @@ fn ecs_scope_selection() {
 }
 
 #[test]
+fn hits_carry_their_rank_and_scope() {
+    let mut h = Harness::new(CacheConfig::default());
+    let owner = "cdn.example.";
+    h.put(vec![a(owner, 300, EXAMPLE)], Rank::Additional, None, 0.0);
+    h.put(
+        vec![a(owner, 300, [198, 51, 100, 16])],
+        Rank::AnswerAuth,
+        Some(subnet([10, 1, 2, 3], 24, 16)),
+        0.0,
+    );
+    let client = subnet([10, 1, 9, 0], 24, 0);
+    let Lookup::Hit(scoped) = h.get_for(owner, client) else {
+        panic!("the /16 entry");
+    };
+    assert_eq!(scoped.rank, Rank::AnswerAuth);
+    assert_eq!(scoped.scope, Some(subnet([10, 1, 0, 0], 16, 16)));
+    let Lookup::Hit(global) = h.get(owner, RType::A, 0.0) else {
+        panic!("the global entry");
+    };
+    assert_eq!((global.rank, global.scope), (Rank::Additional, None));
+    // Ranked lookups see only entries of that rank or better: the glue is as if absent for a client
+    // outside the /16, and the /16 entry still answers inside it.
+    let now = h.t0;
+    let ranked = |h: &mut Harness, client: Option<ClientSubnet>| {
+        h.cache.lookup_ranked(
+            &name(owner),
+            RType::A,
+            Class::IN,
+            client.as_ref(),
+            Rank::AuthorityAuth,
+            now,
+        )
+    };
+    assert_eq!(ranked(&mut h, None), Lookup::Miss);
+    assert!(
+        matches!(ranked(&mut h, Some(client)), Lookup::Hit(hit) if hit.rank == Rank::AnswerAuth)
+    );
+    // Negative entries rank as authoritative answers, and carry their scope too.
+    h.cache.insert_negative(
+        &name("gone.example."),
+        RType::A,
+        Class::IN,
+        NegativeKind::NxDomain,
+        soa(600, 600),
+        Some(subnet([10, 1, 2, 3], 24, 24)),
+        now,
+    );
+    let found = h.cache.lookup_ranked(
+        &name("gone.example."),
+        RType::A,
+        Class::IN,
+        Some(&client),
+        Rank::AnswerAuth,
+        now,
+    );
+    assert_eq!(found, Lookup::Miss, "another /24");
+    let same = subnet([10, 1, 2, 200], 24, 0);
+    let found = h.cache.lookup_ranked(
+        &name("gone.example."),
+        RType::A,
+        Class::IN,
+        Some(&same),
+        Rank::AnswerAuth,
+        now,
+    );
+    assert!(matches!(
+        found,
+        Lookup::Negative { scope: Some(scope), .. } if scope == subnet([10, 1, 2, 0], 24, 24)
+    ));
+    // The negative TTL the cache would store, for the engine to show.
+    let soa = soa(3_600, 300).expect("an SOA");
+    assert_eq!(h.cache.negative_ttl(&soa), Some(300));
+    assert_eq!(h.cache.negative_ttl(&a(owner, 60, EXAMPLE)), None);
+}
+
+#[test]
 fn scope_longer_than_source_answers_that_source_length_only() {
     let mut h = Harness::new(CacheConfig::default());
     // Asked with a /16, the authority wanted a /24 (RFC 7871 §7.3.1): stored for /16 queries only.
@@ -503,7 +586,11 @@ fn serve_stale_within_max_stale() {
     assert_eq!(h.get("www.example.", RType::A, 300.0), Lookup::Miss);
     assert_eq!(
         h.get_stale("www.example.", 300.0),
-        Lookup::Stale(vec![a("www.example.", 30, EXAMPLE)])
+        Lookup::Stale(Hit {
+            records: vec![a("www.example.", 30, EXAMPLE)],
+            rank: Rank::AnswerAuth,
+            scope: None,
+        })
     );
     assert!(matches!(
         h.get_stale("www.example.", 300.0 + 3_599.0),

@@ -18,7 +18,15 @@
 //! - `query.rs`: queries on the wire (IDs, 0x20, EDNS, ECS), matching responses to them, timeouts;
 //! - `response.rs`: what a matched response says (answer, alias, negative, referral, lame), after the
 //!   bailiwick filter;
-//! - `step.rs`: acting on what a response says.
+//! - `step.rs`: acting on what a response says;
+//! - `timers.rs`: the timer queue (query RTOs, resolution deadlines, serve-stale client timers);
+//! - `stale.rs`: serve-stale (RFC 8767) and root priming (RFC 8109).
+//!
+//! # What answers clients
+//!
+//! Clients are answered only from data of rank [`ANSWER_RANK`] or better (RFC 2181 §5.4.1, as Unbound:
+//! authoritative answers and authority data). Glue and the NS sets of referrals are cached too, but only
+//! to find servers while iterating: a question for a glue name is asked of the name's own zone.
 //!
 //! # Defences against forged answers (RFC 5452)
 //!
@@ -29,19 +37,23 @@
 
 mod query;
 mod response;
+mod stale;
 mod step;
 mod task;
+mod timers;
 
-use crate::cache::{Cache, CacheConfig};
+use crate::cache::{Cache, CacheConfig, Rank};
 use crate::hints::RootHints;
 use crate::infra::{Infra, InfraConfig, INITIAL_RTO, MAX_RTO};
 use globe_dns::{ClientSubnet, Name, Question, RType, Rcode, Record};
 use query::Outstanding;
 use rand::rngs::StdRng;
+use stale::Priming;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use task::{Owner, Task, Waiting};
+use timers::{Timer, Timers};
 
 /// The UDP payload size advertised with EDNS: 1232 octets avoids IP fragmentation on any path with an
 /// MTU of 1280 (DNS flag day 2020).
@@ -67,6 +79,16 @@ pub const ECS_IPV4_PREFIX: u8 = 24;
 pub const ECS_IPV6_PREFIX: u8 = 56;
 /// The port authoritative servers listen on (RFC 1035 §4.2).
 pub const DNS_PORT: u16 = 53;
+/// The lowest rank of cached data that answers a client (RFC 2181 §5.4.1). Unbound answers from
+/// authoritative answer and authority data only; glue ([`Rank::Additional`]) and referral NS sets
+/// ([`Rank::AuthorityNonAuth`]) serve iteration alone.
+pub const ANSWER_RANK: Rank = Rank::AuthorityAuth;
+/// With serve-stale on, a client still waiting this long is answered from stale data while the
+/// resolution goes on (RFC 8767 §5 suggests 1.8 seconds for the client response timer).
+pub const STALE_ANSWER_CLIENT_TIMEOUT: Duration = Duration::from_millis(1800);
+/// After a priming query (RFC 8109) was sent, no other is sent for this long, whatever became of it:
+/// a failed priming falls back to the root hints until then.
+pub const PRIMING_RETRY: Duration = Duration::from_secs(60);
 
 /// Settings of the engine.
 #[derive(Clone, Debug)]
@@ -103,6 +125,11 @@ pub struct ResolverConfig {
     pub ipv6: bool,
     /// The port of upstream servers: 53, or another for labs and tests.
     pub upstream_port: u16,
+    /// Send a priming query (`. NS`, RFC 8109) when the root's NS set is not cached, and use the
+    /// root's own answer rather than the hints.
+    pub priming: bool,
+    /// With `cache.serve_stale`, how long a client waits before stale data answers it (RFC 8767 §5).
+    pub stale_answer_client_timeout: Duration,
 }
 
 impl Default for ResolverConfig {
@@ -124,6 +151,8 @@ impl Default for ResolverConfig {
             resolution_timeout: RESOLUTION_TIMEOUT,
             ipv6: true,
             upstream_port: DNS_PORT,
+            priming: true,
+            stale_answer_client_timeout: STALE_ANSWER_CLIENT_TIMEOUT,
         }
     }
 }
@@ -177,12 +206,15 @@ pub struct Answer {
     /// The CNAME/DNAME chain first (a DNAME followed by the CNAME synthesised from it), then the final
     /// RRset; TTLs as cached.
     pub answers: Vec<Record>,
-    /// The SOA for negative answers.
+    /// The SOA for negative answers, its TTL the negative TTL (min(SOA TTL, MINIMUM), capped by
+    /// `max_negative_ttl`, RFC 2308 §5), counted down when from the cache.
     pub authority: Vec<Record>,
     /// The ECS scope the answer is valid for (`None` = everyone).
     pub scope: Option<ClientSubnet>,
     /// Answered without upstream traffic.
     pub from_cache: bool,
+    /// Served from expired data (RFC 8767): not to be kept by caches in front of the engine.
+    pub stale: bool,
 }
 
 /// Counters, for metrics.
@@ -208,6 +240,13 @@ pub struct Stats {
     pub servfails: u64,
     /// Datagrams ignored: unknown transmit, wrong source, ID or question, bad ECS.
     pub ignored_responses: u64,
+    /// Requests answered with stale data (RFC 8767).
+    pub stale_answers: u64,
+    /// Priming queries started (RFC 8109).
+    pub primings: u64,
+    /// Zone cuts from the cache dropped because none of their servers answered; the resolution went
+    /// on from the zone above.
+    pub cut_fallbacks: u64,
 }
 
 /// The resolution engine: resolutions in progress, the cache, and the server table.
@@ -234,6 +273,10 @@ pub struct Resolver {
     ready: VecDeque<u64>,
     transmits: VecDeque<Transmit>,
     answers: VecDeque<(RequestId, Answer)>,
+    /// Query RTOs, resolution deadlines and serve-stale client timers.
+    timers: Timers,
+    /// Root priming (RFC 8109).
+    priming: Priming,
 }
 
 /// Identical requests: lower-cased name, type, class, and the subnet that would be sent.
@@ -246,6 +289,8 @@ pub(crate) struct Outcome {
     answers: Vec<Record>,
     authority: Vec<Record>,
     scope: Option<ClientSubnet>,
+    /// Served from expired data (RFC 8767).
+    stale: bool,
 }
 
 impl Outcome {
@@ -259,6 +304,7 @@ impl Outcome {
             answers: Vec::new(),
             authority: Vec::new(),
             scope: None,
+            stale: false,
         }
     }
 }
@@ -288,6 +334,8 @@ impl Resolver {
             ready: VecDeque::new(),
             transmits: VecDeque::new(),
             answers: VecDeque::new(),
+            timers: Timers::default(),
+            priming: Priming::default(),
         }
     }
 
@@ -316,16 +364,15 @@ impl Resolver {
             question.qclass.0,
             ecs.map(|ecs| (ecs.address, ecs.source_prefix)),
         );
-        if let Some(task) = self.coalesce.get(&key).and_then(|t| self.tasks.get_mut(t)) {
-            if let Owner::Client { requests, .. } = &mut task.owner {
-                requests.push(id);
+        if let Some(&task_id) = self.coalesce.get(&key) {
+            if self.join(task_id, id, now) {
                 self.stats.coalesced += 1;
+                self.after_input();
                 return id;
             }
         }
         let task_id = self.new_task_id();
         let task = Task::new(
-            task_id,
             question,
             ecs,
             Owner::Client {
@@ -337,10 +384,19 @@ impl Resolver {
             now + self.config.resolution_timeout,
             &self.config,
         );
+        let deadline = task.deadline;
         self.tasks.insert(task_id, task);
         self.coalesce.insert(key, task_id);
         self.ready.push_back(task_id);
         self.run(now);
+        if self.tasks.contains_key(&task_id) {
+            self.timers.arm(deadline, Timer::Deadline(task_id));
+            if self.config.cache.serve_stale {
+                let at = now + self.config.stale_answer_client_timeout;
+                self.timers.arm(at, Timer::StaleAnswer(task_id));
+            }
+        }
+        self.after_input();
         id
     }
 
@@ -355,6 +411,7 @@ impl Resolver {
     ) {
         self.on_response(id, from, bytes, now);
         self.run(now);
+        self.after_input();
     }
 
     /// Transmit `id` could not be sent, an ICMP error came back, or its TCP connection failed: the server
@@ -362,30 +419,26 @@ impl Resolver {
     pub fn handle_failure(&mut self, id: TransmitId, now: Instant) {
         self.on_failure(id, now);
         self.run(now);
+        self.after_input();
     }
 
     /// Handles every timer due at `now`: queries not answered in their RTO, resolutions past their
-    /// deadline.
+    /// deadline, clients waiting longer than the serve-stale client timer. Costs O(log n) per timer
+    /// due (a heap), not a scan of everything in flight.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let expired: Vec<TransmitId> = self
-            .outstanding
-            .iter()
-            .filter(|(_, out)| out.deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in expired {
-            self.on_transmit_timeout(id, now);
-        }
-        let late: Vec<u64> = self
-            .tasks
-            .values()
-            .filter(|task| task.is_client() && task.deadline <= now)
-            .map(|task| task.id)
-            .collect();
-        for id in late {
-            self.finish(id, Outcome::servfail());
+        while let Some((at, timer)) = self.timers.pop_due(now) {
+            if !self.timer_is_live(at, timer) {
+                continue;
+            }
+            match timer {
+                Timer::Transmit(id) => self.on_transmit_timeout(id, now),
+                Timer::Deadline(id) => self.finish(id, Outcome::servfail(), now),
+                Timer::StaleAnswer(id) => self.answer_stale(id, now),
+            }
+            self.run(now);
         }
         self.run(now);
+        self.after_input();
     }
 
     /// The next query to send.
@@ -393,15 +446,10 @@ impl Resolver {
         self.transmits.pop_front()
     }
 
-    /// When `handle_timeout` should be called next.
+    /// When `handle_timeout` should be called next. O(1): the earliest live timer (every input
+    /// drops the dead ones from the top of the queue before returning).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let transmits = self.outstanding.values().map(|out| out.deadline);
-        let tasks = self
-            .tasks
-            .values()
-            .filter(|task| task.is_client())
-            .map(|task| task.deadline);
-        transmits.chain(tasks).min()
+        self.timers.next()
     }
 
     /// The next finished resolution.
@@ -444,6 +492,38 @@ impl Resolver {
         self.next_task
     }
 
+    /// Whether `timer`, armed for `at`, still means something: its query still waits with that
+    /// deadline, its resolution is still running (with clients waiting, for the stale timer).
+    fn timer_is_live(&self, at: Instant, timer: Timer) -> bool {
+        match timer {
+            Timer::Transmit(id) => self.outstanding.get(&id).is_some_and(|out| out.deadline == at),
+            Timer::Deadline(id) => self
+                .tasks
+                .get(&id)
+                .is_some_and(|task| task.is_root() && task.deadline == at),
+            Timer::StaleAnswer(id) => self.tasks.get(&id).is_some_and(|task| {
+                matches!(&task.owner, Owner::Client { requests, .. } if !requests.is_empty())
+            }),
+        }
+    }
+
+    /// Bookkeeping at the end of every input: dead timers leave the top of the queue (so
+    /// `poll_timeout` can peek), and the queue is compacted when dead ones pile up.
+    fn after_input(&mut self) {
+        let live = self.outstanding.len() + 2 * self.tasks.len();
+        if self.timers.needs_compaction(live) {
+            let mut timers = std::mem::take(&mut self.timers);
+            timers.retain(|at, timer| self.timer_is_live(at, timer));
+            self.timers = timers;
+        }
+        while let Some((at, timer)) = self.timers.peek() {
+            if self.timer_is_live(at, timer) {
+                break;
+            }
+            self.timers.pop();
+        }
+    }
+
     /// Steps every task that is due, until none is.
     fn run(&mut self, now: Instant) {
         while let Some(id) = self.ready.pop_front() {
@@ -468,8 +548,9 @@ impl Resolver {
     }
 
     /// Ends a task: stops its query and sub-resolution, and gives the outcome to its clients or to the
-    /// task that waits for it.
-    fn finish(&mut self, id: u64, outcome: Outcome) {
+    /// task that waits for it. A client's SERVFAIL becomes a stale answer when serve-stale is on and
+    /// the cache has one (RFC 8767 §4).
+    fn finish(&mut self, id: u64, mut outcome: Outcome, now: Instant) {
         let Some(task) = self.tasks.remove(&id) else {
             return;
         };
@@ -483,6 +564,12 @@ impl Resolver {
         match task.owner {
             Owner::Client { requests, key } => {
                 self.coalesce.remove(&key);
+                if outcome.rcode == Rcode::SERVFAIL && !requests.is_empty() {
+                    if let Some(stale) = self.stale_outcome(&task.question, task.ecs, now) {
+                        self.stats.stale_answers += requests.len() as u64;
+                        outcome = stale;
+                    }
+                }
                 let from_cache = !task.upstream;
                 if outcome.rcode == Rcode::SERVFAIL {
                     self.stats.servfails += requests.len() as u64;
@@ -490,16 +577,9 @@ impl Resolver {
                 if from_cache {
                     self.stats.cache_hits += requests.len() as u64;
                 }
-                let mut answer = answer_of(outcome, from_cache);
-                // TTLs as the cache holds them (RFC 2181 §8 caps, the configured floor and cap).
-                let (floor, cap) = (self.config.cache.min_ttl, self.config.cache.max_ttl);
-                for record in answer.answers.iter_mut().chain(answer.authority.iter_mut()) {
-                    record.ttl = record.ttl.max(floor).min(cap);
-                }
-                for request in requests {
-                    self.answers.push_back((request, answer.clone()));
-                }
+                self.deliver(requests, outcome, from_cache);
             }
+            Owner::Priming => self.primed(&outcome),
             Owner::Sub { parent, server } => {
                 if let Some(parent_task) = self.tasks.get_mut(&parent) {
                     parent_task.waiting = Waiting::Nothing;
@@ -508,6 +588,19 @@ impl Resolver {
                     self.ready.push_back(parent);
                 }
             }
+        }
+    }
+
+    /// Gives `outcome` to the clients' `requests`.
+    fn deliver(&mut self, requests: Vec<RequestId>, outcome: Outcome, from_cache: bool) {
+        let mut answer = answer_of(outcome, from_cache);
+        // TTLs as the cache holds them (RFC 2181 §8 caps, the configured floor and cap).
+        let (floor, cap) = (self.config.cache.min_ttl, self.config.cache.max_ttl);
+        for record in answer.answers.iter_mut().chain(answer.authority.iter_mut()) {
+            record.ttl = record.ttl.max(floor).min(cap);
+        }
+        for request in requests {
+            self.answers.push_back((request, answer.clone()));
         }
     }
 
@@ -533,5 +626,6 @@ fn answer_of(outcome: Outcome, from_cache: bool) -> Answer {
         authority: outcome.authority,
         scope: outcome.scope,
         from_cache,
+        stale: outcome.stale,
     }
 }

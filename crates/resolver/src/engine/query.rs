@@ -5,10 +5,12 @@
 //! (RFC 6891 §7), and the client subnet under ECS (RFC 7871 §7.1). A response is taken only from the
 //! address the query went to, with its ID and its question (RFC 5452 §9.1); otherwise it is counted in
 //! `Stats::ignored_responses` and the query keeps waiting. Timeouts retransmit once to the same server
-//! (`retries_per_server`), then move on; RTT samples come only from queries not retransmitted (Karn's
-//! algorithm, RFC 6298 §3).
+//! (`retries_per_server`), then move on, and the resolution asks that address no more (nor one whose
+//! send failed). Every query arms a timer for its RTO. RTT samples come only from queries not
+//! retransmitted (Karn's algorithm, RFC 6298 §3).
 
 use super::task::Waiting;
+use super::timers::Timer;
 use super::{Protocol, Resolver, Transmit, TransmitId};
 use globe_dns::edns::EdnsOption;
 use globe_dns::{
@@ -76,7 +78,7 @@ impl Resolver {
             None => true,
         };
         if over_budget {
-            self.finish(root, super::Outcome::servfail());
+            self.finish(root, super::Outcome::servfail(), now);
             return;
         }
         let Some(task) = self.tasks.get(&id) else {
@@ -115,6 +117,8 @@ impl Resolver {
         self.next_transmit += 1;
         let transmit_id = TransmitId(self.next_transmit);
         let to = SocketAddr::new(server, self.config.upstream_port);
+        let deadline = now + timeout;
+        self.timers.arm(deadline, Timer::Transmit(transmit_id));
         self.outstanding.insert(
             transmit_id,
             Outstanding {
@@ -130,7 +134,7 @@ impl Resolver {
                 edns: edns.is_some(),
                 ecs: if edns.is_some() { ecs } else { None },
                 sent_at: now,
-                deadline: now + timeout,
+                deadline,
                 retransmit,
             },
         );
@@ -203,6 +207,9 @@ impl Resolver {
             return;
         };
         self.infra.record_timeout(out.server, now);
+        if let Some(task) = self.tasks.get_mut(&out.task) {
+            task.unreachable.push(out.server);
+        }
         self.server_unusable(&out);
     }
 
@@ -225,6 +232,9 @@ impl Resolver {
         tries.timeouts += 1;
         let retransmit = out.protocol == Protocol::Udp && tries.timeouts <= retries;
         tries.done = !retransmit;
+        if !retransmit {
+            task.unreachable.push(out.server);
+        }
         if retransmit {
             self.send_query(out.task, out.server, Protocol::Udp, true, now);
         } else {

@@ -1,7 +1,9 @@
 //! Acting on a matched response: TCP and EDNS fallback, lame servers, referrals (new zone cut, glue),
 //! minimised answers (RFC 9156, RFC 8020), chains and final answers, and what goes into the cache with
 //! which rank (RFC 2181 §5.4.1): answer data `AnswerAuth`, referral NS `AuthorityNonAuth`, glue
-//! `Additional`, negative answers with their SOA (RFC 2308 §5).
+//! `Additional`, negative answers with their SOA (RFC 2308 §5), whose TTL becomes the negative TTL in
+//! the answer too. A proper answer clears a server's lame mark for the zone; the root's answer to the
+//! priming query also caches the root servers' addresses.
 
 use super::query::{returned_scope, Outstanding};
 use super::response::{classify, Asked, Reply};
@@ -54,9 +56,18 @@ impl Resolver {
         };
         let reply = classify(&message, &asked, self.config.max_cname_chain);
         let scope = returned_scope(&message, &out);
+        if !matches!(reply, Reply::Failure(_) | Reply::Lame(_)) {
+            // A proper answer for the zone: a lame mark from before (tried as a last resort) goes.
+            self.infra.clear_lame(out.server, &out.zone);
+        }
+        if let Reply::Answer { records, .. } = &reply {
+            if self.priming.task == Some(out.task) {
+                self.cache_root_addresses(records, &message, now);
+            }
+        }
         match reply {
             Reply::Failure(_) | Reply::Lame(_) => self.lame(&out, now),
-            Reply::CnameLoop => self.finish(out.task, Outcome::servfail()),
+            Reply::CnameLoop => self.finish(out.task, Outcome::servfail(), now),
             Reply::YxDomain { chain } => {
                 let Some(task) = self.tasks.get_mut(&out.task) else {
                     return;
@@ -64,7 +75,7 @@ impl Resolver {
                 task.chain.extend(chain);
                 let mut outcome = task.success(Vec::new());
                 outcome.rcode = Rcode::YXDOMAIN;
-                self.finish(out.task, outcome);
+                self.finish(out.task, outcome, now);
             }
             Reply::Referral { zone, ns, glue } => self.follow_referral(&out, zone, ns, glue, now),
             reply if out.minimised => self.minimised_reply(&out, reply, scope, now),
@@ -104,7 +115,7 @@ impl Resolver {
         };
         task.referrals += 1;
         if task.referrals > self.config.max_referrals {
-            self.finish(out.task, Outcome::servfail());
+            self.finish(out.task, Outcome::servfail(), now);
             return;
         }
         let mut servers: Vec<NameServer> = Vec::new();
@@ -144,6 +155,7 @@ impl Resolver {
             zone,
             servers,
             tries: HashMap::new(),
+            from_cache: false,
         });
         // A name server address lookup whose name is among the glue is done: that glue is exactly
         // what would be used had it come with the delegation being followed (the common case of
@@ -165,7 +177,7 @@ impl Resolver {
             self.ready.push_back(out.task);
         } else {
             let outcome = task.success(from_glue);
-            self.finish(out.task, outcome);
+            self.finish(out.task, outcome, now);
         }
     }
 
@@ -179,7 +191,7 @@ impl Resolver {
     ) {
         let (chain, records, nxdomain_soa) = match reply {
             // RFC 8020 §2: nothing exists below a name that does not exist.
-            Reply::NxDomain { soa, .. } => (Vec::new(), Vec::new(), Some(soa)),
+            Reply::NxDomain { soa, .. } => (Vec::new(), Vec::new(), Some(self.negative_soa(soa))),
             Reply::Answer { chain, records } => (chain, records, None),
             Reply::Alias { chain, .. } | Reply::NoData { chain, .. } => (chain, Vec::new(), None),
             _ => (Vec::new(), Vec::new(), None),
@@ -196,7 +208,7 @@ impl Resolver {
                     .insert_negative(name, qtype, class, kind, soa.clone(), scope, now);
             }
             let outcome = task.negative(NegativeKind::NxDomain, soa);
-            self.finish(out.task, outcome);
+            self.finish(out.task, outcome, now);
             return;
         }
         // A DNAME above the asked name redirects the whole subtree, the name resolved included
@@ -224,13 +236,13 @@ impl Resolver {
                         .insert_rrset(vec![dname], Rank::AnswerAuth, None, now);
                     self.cache
                         .insert_rrset(vec![synthesised], Rank::AnswerAuth, None, now);
-                    self.go_on_with(out.task, new_name);
+                    self.go_on_with(out.task, new_name, now);
                 }
                 Err(_) => {
                     task.chain.push(dname);
                     let mut outcome = task.success(Vec::new());
                     outcome.rcode = Rcode::YXDOMAIN;
-                    self.finish(out.task, outcome);
+                    self.finish(out.task, outcome, now);
                 }
             }
             return;
@@ -252,17 +264,25 @@ impl Resolver {
         scope: Option<ClientSubnet>,
         now: Instant,
     ) {
-        let Some(task) = self.tasks.get_mut(&out.task) else {
-            return;
+        let (qtype, class) = match self.tasks.get(&out.task) {
+            Some(task) => (task.question.qtype, task.question.qclass),
+            None => return,
         };
-        let qtype = task.question.qtype;
-        let class = task.question.qclass;
         let (chain, rest) = match reply {
             Reply::Answer { chain, records } => (chain, Rest::Data(records)),
             Reply::Alias { chain, target } => (chain, Rest::Alias(target)),
-            Reply::NxDomain { chain, soa } => (chain, Rest::Negative(NegativeKind::NxDomain, soa)),
-            Reply::NoData { chain, soa } => (chain, Rest::Negative(NegativeKind::NoData, soa)),
+            Reply::NxDomain { chain, soa } => (
+                chain,
+                Rest::Negative(NegativeKind::NxDomain, self.negative_soa(soa)),
+            ),
+            Reply::NoData { chain, soa } => (
+                chain,
+                Rest::Negative(NegativeKind::NoData, self.negative_soa(soa)),
+            ),
             _ => return,
+        };
+        let Some(task) = self.tasks.get_mut(&out.task) else {
+            return;
         };
         if let Some(scope) = scope {
             if task
@@ -282,7 +302,7 @@ impl Resolver {
         }
         task.chain.extend(chain);
         if task.hops > self.config.max_cname_chain {
-            self.finish(out.task, Outcome::servfail());
+            self.finish(out.task, Outcome::servfail(), now);
             return;
         }
         match rest {
@@ -291,21 +311,32 @@ impl Resolver {
                     self.cache.insert_rrset(rrset, Rank::AnswerAuth, scope, now);
                 }
                 let outcome = task.success(records);
-                self.finish(out.task, outcome);
+                self.finish(out.task, outcome, now);
             }
             Rest::Negative(kind, soa) => {
                 self.cache
                     .insert_negative(&end, qtype, class, kind, soa.clone(), scope, now);
                 let outcome = task.negative(kind, soa);
-                self.finish(out.task, outcome);
+                self.finish(out.task, outcome, now);
             }
-            Rest::Alias(target) => self.go_on_with(out.task, target),
+            Rest::Alias(target) => self.go_on_with(out.task, target, now),
         }
+    }
+
+    /// The SOA of a negative answer as it goes to clients and into the cache: its TTL the negative
+    /// TTL (RFC 2308 §3, §5: min(SOA TTL, MINIMUM), capped by `max_negative_ttl`), so a fresh answer
+    /// says what the cached one will count down from.
+    fn negative_soa(&self, soa: Option<Record>) -> Option<Record> {
+        let mut soa = soa?;
+        if let Some(ttl) = self.cache.negative_ttl(&soa) {
+            soa.ttl = ttl;
+        }
+        Some(soa)
     }
 
     /// Continues task `id` with `target`, the end of its chain, from the cache and the closest zone
     /// cut, unless the chain loops or is too long.
-    fn go_on_with(&mut self, id: u64, target: Name) {
+    fn go_on_with(&mut self, id: u64, target: Name, now: Instant) {
         let Some(task) = self.tasks.get_mut(&id) else {
             return;
         };
@@ -314,7 +345,7 @@ impl Resolver {
             .iter()
             .any(|record| record.rtype() == RType::CNAME && record.name == target);
         if looped || task.hops > self.config.max_cname_chain {
-            self.finish(id, Outcome::servfail());
+            self.finish(id, Outcome::servfail(), now);
             return;
         }
         task.restart(target);

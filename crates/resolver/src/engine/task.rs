@@ -3,10 +3,22 @@
 //!
 //! A task resolves one question. Clients' tasks are owned by their requests; a sub-resolution (the
 //! address of a name server that came without glue) is owned by the task that needs it, and shares its
-//! root's budget of queries and name server lookups and its deadline.
+//! root's budget of queries and name server lookups and its deadline. The priming query (RFC 8109) is
+//! a task of its own.
+//!
+//! # When a zone's servers run out
+//!
+//! Servers are chosen among those not tried yet in this zone cut and not marked lame (infra). When none
+//! is left: first the addresses of name servers without any are resolved; then, as a last resort (as
+//! Unbound does), servers marked lame earlier get one query each, since a lame mark outlives the fault
+//! that caused it; then, if the zone cut came from the cache, it is dropped and the resolution goes on
+//! from the closest cached cut above it (or the root hints), whose servers refer it down again with a
+//! fresh delegation (the zone may have moved). A cut from a referral that runs out is SERVFAIL.
+//! Addresses that timed out or failed in this resolution are not asked again by it, whatever the
+//! zone. All of it stays within the resolution's query budget and deadline.
 
-use super::{CoalesceKey, Outcome, RequestId, Resolver, ResolverConfig, TransmitId};
-use crate::cache::{Lookup, NegativeKind};
+use super::{CoalesceKey, Outcome, RequestId, Resolver, ResolverConfig, TransmitId, ANSWER_RANK};
+use crate::cache::{Lookup, NegativeKind, Rank};
 use globe_dns::{Class, ClientSubnet, Name, Question, RData, RType, Rcode, Record};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -33,6 +45,8 @@ pub(super) enum Owner {
         /// The index of the name server in the parent's zone cut.
         server: usize,
     },
+    /// Nobody: the priming query for the root's NS set (RFC 8109).
+    Priming,
 }
 
 /// What a task waits for.
@@ -88,6 +102,9 @@ pub(super) struct ZoneCut {
     pub servers: Vec<NameServer>,
     /// What happened with each address.
     pub tries: HashMap<IpAddr, Tries>,
+    /// Whether the NS set came from the cache (rather than a referral or the hints): such a cut is
+    /// dropped for the zone above when its servers run out.
+    pub from_cache: bool,
 }
 
 /// QNAME minimisation progress (RFC 9156 §3).
@@ -103,8 +120,6 @@ pub(super) struct Minimise {
 
 /// One resolution.
 pub(super) struct Task {
-    /// Its key in `Resolver::tasks`.
-    pub id: u64,
     /// The question as asked.
     pub question: Question,
     /// The name being resolved now: the question's, or the end of the chain followed so far.
@@ -139,13 +154,18 @@ pub(super) struct Task {
     pub minimise: Minimise,
     /// What it waits for.
     pub waiting: Waiting,
+    /// Addresses that timed out or failed in this resolution: not asked again by it.
+    pub unreachable: Vec<IpAddr>,
+    /// Cached zone cuts at or below this name are not used (one of them ran out of servers).
+    pub cut_limit: Option<Name>,
+    /// Go to the servers even if the cache has the answer (the priming query).
+    pub skip_cache: bool,
 }
 
 impl Task {
     /// A task about to consult the cache.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: u64,
         question: Question,
         ecs: Option<ClientSubnet>,
         owner: Owner,
@@ -155,7 +175,6 @@ impl Task {
         config: &ResolverConfig,
     ) -> Task {
         Task {
-            id,
             qname: question.name.clone(),
             question,
             chain: Vec::new(),
@@ -177,12 +196,30 @@ impl Task {
                 steps: 0,
             },
             waiting: Waiting::Nothing,
+            unreachable: Vec::new(),
+            cut_limit: None,
+            skip_cache: false,
         }
     }
 
     /// Whether clients wait for this task.
     pub fn is_client(&self) -> bool {
         matches!(self.owner, Owner::Client { .. })
+    }
+
+    /// Whether this task is at the top of its tree (a client's or the priming one): it has the
+    /// deadline and the budgets.
+    pub fn is_root(&self) -> bool {
+        !matches!(self.owner, Owner::Sub { .. })
+    }
+
+    /// The lowest rank of cached data this task may take as its answer: [`ANSWER_RANK`] for what goes
+    /// to clients, anything for the address of a name server (iteration, where glue is what there is).
+    pub fn answer_rank(&self) -> Rank {
+        match self.owner {
+            Owner::Sub { .. } => Rank::Additional,
+            Owner::Client { .. } | Owner::Priming => ANSWER_RANK,
+        }
     }
 
     /// The name and type to ask the current zone's servers: the full question, or under QNAME
@@ -240,6 +277,7 @@ impl Task {
             answers,
             authority: Vec::new(),
             scope: self.scope,
+            stale: false,
         }
     }
 
@@ -253,6 +291,7 @@ impl Task {
             answers: self.chain.clone(),
             authority: soa.into_iter().collect(),
             scope: self.scope,
+            stale: false,
         }
     }
 
@@ -295,54 +334,64 @@ impl Resolver {
             return;
         }
         if task.cut.is_none() {
-            if let Some(outcome) = self.answer_from_cache(id, now) {
-                self.finish(id, outcome);
-                return;
+            if !task.skip_cache {
+                if let Some(outcome) = self.answer_from_cache(id, now) {
+                    self.finish(id, outcome, now);
+                    return;
+                }
             }
             self.closest_zone_cut(id, now);
         }
         self.next_server(id, now);
     }
 
-    /// Answers from the cache, following cached CNAMEs, when it can (RFC 1034 §5.3.3 step 1).
+    /// Answers from the cache, following cached CNAMEs, when it can (RFC 1034 §5.3.3 step 1). Only
+    /// data of the task's [`Task::answer_rank`] counts: a client is never answered with glue or a
+    /// referral's NS set. The answer's scope is that of the cache entries used (RFC 7871 §7.3.2).
     fn answer_from_cache(&mut self, id: u64, now: Instant) -> Option<Outcome> {
         let max_chain = self.config.max_cname_chain;
         let task = self.tasks.get_mut(&id)?;
         let qtype = task.question.qtype;
         let class = task.question.qclass;
+        let rank = task.answer_rank();
         loop {
             match self
                 .cache
-                .lookup(&task.qname, qtype, class, task.ecs.as_ref(), now)
+                .lookup_ranked(&task.qname, qtype, class, task.ecs.as_ref(), rank, now)
             {
-                Lookup::Hit(records) => {
-                    // The cache does not say which scope matched: claim the subnet sent, which is no
-                    // wider than any scope that can have matched it.
-                    task.scope = task.scope.or(task.ecs.map(|ecs| ClientSubnet {
-                        scope_prefix: ecs.source_prefix,
-                        ..ecs
-                    }));
-                    return Some(task.success(records));
+                Lookup::Hit(hit) => {
+                    task.scope = narrower_scope(task.scope, hit.scope, task.ecs);
+                    return Some(task.success(hit.records));
                 }
-                Lookup::Negative { kind, soa, .. } => return Some(task.negative(kind, soa)),
+                Lookup::Negative {
+                    kind, soa, scope, ..
+                } => {
+                    task.scope = narrower_scope(task.scope, scope, task.ecs);
+                    return Some(task.negative(kind, soa));
+                }
                 Lookup::Stale(_) | Lookup::Miss => {}
             }
             if qtype == RType::CNAME {
                 return None;
             }
-            let Lookup::Hit(records) =
-                self.cache
-                    .lookup(&task.qname, RType::CNAME, class, task.ecs.as_ref(), now)
-            else {
+            let Lookup::Hit(hit) = self.cache.lookup_ranked(
+                &task.qname,
+                RType::CNAME,
+                class,
+                task.ecs.as_ref(),
+                rank,
+                now,
+            ) else {
                 return None;
             };
-            let target = records.iter().find_map(|record| match &record.data {
+            let target = hit.records.iter().find_map(|record| match &record.data {
                 RData::Cname(target) => Some(target.clone()),
                 _ => None,
             })?;
             task.hops += 1;
+            task.scope = narrower_scope(task.scope, hit.scope, task.ecs);
             let looped = task.chain.iter().any(|record| record.name == target);
-            task.chain.extend(records);
+            task.chain.extend(hit.records);
             if task.hops > max_chain || looped {
                 return Some(Outcome::servfail());
             }
@@ -350,8 +399,9 @@ impl Resolver {
         }
     }
 
-    /// Starts the task at the deepest zone cut whose NS set is cached with a usable server, else at the
-    /// root hints.
+    /// Starts the task at the deepest zone cut whose NS set is cached with a usable server (and is
+    /// not at or below the task's `cut_limit`), else at the root hints, and then primes the cache
+    /// with the root's NS set (RFC 8109) if that is due.
     fn closest_zone_cut(&mut self, id: u64, now: Instant) {
         let ipv6 = self.config.ipv6;
         let Some(task) = self.tasks.get_mut(&id) else {
@@ -365,14 +415,25 @@ impl Resolver {
         };
         let mut candidate = Some(start);
         while let Some(zone) = candidate {
-            if let Lookup::Hit(records) = self.cache.lookup(&zone, RType::NS, Class::IN, None, now)
+            if task
+                .cut_limit
+                .as_ref()
+                .is_some_and(|limit| zone.is_subdomain_of(limit))
             {
-                let mut servers = Vec::new();
-                for record in &records {
+                candidate = zone.parent();
+                continue;
+            }
+            if let Lookup::Hit(hit) = self.cache.lookup(&zone, RType::NS, Class::IN, None, now) {
+                let mut servers: Vec<NameServer> = Vec::new();
+                for record in &hit.records {
                     let RData::Ns(name) = &record.data else {
                         continue;
                     };
-                    let addresses = cached_addresses(&mut self.cache, name, ipv6, now);
+                    let mut addresses = cached_addresses(&mut self.cache, name, ipv6, now);
+                    if addresses.is_empty() && zone.is_root() {
+                        // Primed without addresses for this name: the hints may know it.
+                        addresses = hint_addresses(&self.hints, name, ipv6);
+                    }
                     servers.push(NameServer {
                         name: name.clone(),
                         lookup: if addresses.is_empty() {
@@ -391,6 +452,7 @@ impl Resolver {
                         zone,
                         servers,
                         tries: HashMap::new(),
+                        from_cache: true,
                     });
                     return;
                 }
@@ -415,22 +477,31 @@ impl Resolver {
             zone: Name::root(),
             servers,
             tries: HashMap::new(),
+            from_cache: false,
         });
+        self.prime(now);
     }
 
-    /// Sends to the best untried server of the zone, or looks up a name server's address, or fails.
+    /// Sends to the best untried server of the zone, or looks up a name server's address, or tries a
+    /// server marked lame, or leaves a cached zone cut for the one above, or fails (see the module
+    /// documentation).
     fn next_server(&mut self, id: u64, now: Instant) {
         let ipv6 = self.config.ipv6;
-        let Some(cut) = self.tasks.get(&id).and_then(|task| task.cut.as_ref()) else {
+        let Some(task) = self.tasks.get(&id) else {
             return;
         };
-        let candidates: Vec<IpAddr> = cut
+        let Some(cut) = task.cut.as_ref() else {
+            return;
+        };
+        let mut candidates: Vec<IpAddr> = cut
             .servers
             .iter()
             .flat_map(|ns| ns.addresses.iter().copied())
             .filter(|address| ipv6 || address.is_ipv4())
             .filter(|address| !cut.tries.get(address).is_some_and(|tries| tries.done))
+            .filter(|address| !task.unreachable.contains(address))
             .collect();
+        candidates.dedup();
         if let Some(address) = self
             .infra
             .select(&candidates, &cut.zone, now, &mut self.rng)
@@ -447,10 +518,29 @@ impl Resolver {
             };
             Some((index, ns.name.clone(), rtype))
         });
-        match lookup {
-            Some((index, name, rtype)) => self.start_sub_resolution(id, index, name, rtype),
-            None => self.finish(id, Outcome::servfail()),
+        let (zone, from_cache) = (cut.zone.clone(), cut.from_cache);
+        if let Some((index, name, rtype)) = lookup {
+            self.start_sub_resolution(id, index, name, rtype);
+            return;
         }
+        // Last resort: the servers marked lame (by this resolution or an earlier one) that this cut
+        // has not tried, once each (a lame mark lasts LAME_TTL, the fault maybe not).
+        if let Some(address) = self.infra.select_any(&candidates, now, &mut self.rng) {
+            self.send_query(id, address, super::Protocol::Udp, false, now);
+            return;
+        }
+        if from_cache {
+            // The cached delegation may be out of date: ask the zone above for it again.
+            self.stats.cut_fallbacks += 1;
+            if let Some(task) = self.tasks.get_mut(&id) {
+                task.cut = None;
+                task.cut_limit = Some(zone);
+            }
+            self.closest_zone_cut(id, now);
+            self.ready.push_back(id);
+            return;
+        }
+        self.finish(id, Outcome::servfail(), now);
     }
 
     /// Starts resolving name server `index`'s address, unless that would loop or pass a limit, in which
@@ -474,7 +564,7 @@ impl Resolver {
             }
             ancestor = match current.owner {
                 Owner::Sub { parent, .. } => Some(parent),
-                Owner::Client { .. } => None,
+                Owner::Client { .. } | Owner::Priming => None,
             };
         }
         let budget_left = self
@@ -504,7 +594,6 @@ impl Resolver {
             qclass: Class::IN,
         };
         let sub = Task::new(
-            sub_id,
             question,
             None,
             Owner::Sub {
@@ -527,6 +616,36 @@ impl Resolver {
     }
 }
 
+/// The scope of an answer after one more piece of data of scope `found` went into it: the narrower
+/// (longer prefix) of the two, with the source prefix sent (`ecs`), so cached and fresh answers give
+/// the same (RFC 7871 §7.3.2). `None` (valid for everyone) stays `None` only while every piece is.
+pub(super) fn narrower_scope(
+    current: Option<ClientSubnet>,
+    found: Option<ClientSubnet>,
+    ecs: Option<ClientSubnet>,
+) -> Option<ClientSubnet> {
+    let Some(mut found) = found else {
+        return current;
+    };
+    if let Some(ecs) = ecs {
+        found.source_prefix = ecs.source_prefix;
+    }
+    match current {
+        Some(current) if current.scope_prefix >= found.scope_prefix => Some(current),
+        _ => Some(found),
+    }
+}
+
+/// The addresses the root hints give `name`.
+fn hint_addresses(hints: &crate::hints::RootHints, name: &Name, ipv6: bool) -> Vec<IpAddr> {
+    hints
+        .servers()
+        .iter()
+        .filter(|(hint, address)| hint == name && (ipv6 || address.is_ipv4()))
+        .map(|(_, address)| *address)
+        .collect()
+}
+
 /// The cached addresses of `name` (A, and AAAA when IPv6 is used).
 pub(super) fn cached_addresses(
     cache: &mut crate::cache::Cache,
@@ -541,8 +660,8 @@ pub(super) fn cached_addresses(
         &[RType::A]
     };
     for rtype in types {
-        if let Lookup::Hit(records) = cache.lookup(name, *rtype, Class::IN, None, now) {
-            for record in records {
+        if let Lookup::Hit(hit) = cache.lookup(name, *rtype, Class::IN, None, now) {
+            for record in hit.records {
                 match record.data {
                     RData::A(address) => addresses.push(IpAddr::V4(address)),
                     RData::Aaaa(address) => addresses.push(IpAddr::V6(address)),

@@ -114,7 +114,7 @@ fn deliver(shared: &Shared, job: Job, answer: &Answer) {
     let response = respond(&job.query, answer, transport);
     shared.metrics.answered(answer.rcode);
     let client_independent = answer.scope.is_none_or(|s| s.scope_prefix == 0);
-    if client_independent && matches!(answer.rcode.0, 0 | 3) {
+    if client_independent && !answer.stale && matches!(answer.rcode.0, 0 | 3) {
         if let Ok(mut answers) = shared.answers.lock() {
             answers.insert(&job.raw, &response, Instant::now());
         }

@@ -24,6 +24,9 @@ pub struct Metrics {
     tcp_fallbacks: AtomicU64,
     servfails: AtomicU64,
     ignored_responses: AtomicU64,
+    stale_answers: AtomicU64,
+    primings: AtomicU64,
+    lame_servers: AtomicU64,
     cache_bytes: AtomicU64,
     in_flight: AtomicU64,
 }
@@ -148,6 +151,24 @@ impl Metrics {
             "Upstream responses ignored (wrong source, ID or question; malformed).",
             "counter",
             self.ignored_responses.load(Relaxed),
+        );
+        line(
+            "globe_resolver_stale_answers_total",
+            "Answers served from expired data (RFC 8767).",
+            "counter",
+            self.stale_answers.load(Relaxed),
+        );
+        line(
+            "globe_resolver_primings_total",
+            "Root priming queries (RFC 8109).",
+            "counter",
+            self.primings.load(Relaxed),
+        );
+        line(
+            "globe_resolver_lame_servers_total",
+            "Servers found lame.",
+            "counter",
+            self.lame_servers.load(Relaxed),
         );
         line(
             "globe_resolver_cache_bytes",

@@ -1,8 +1,12 @@
 //! A simulated network for the resolution engine: authoritative servers built from zone file text, a
 //! virtual clock, per-server latency, and misbehaviours (blackhole, REFUSED, no EDNS, forged responses,
 //! out-of-bailiwick poison, ECS scopes). The driver feeds the engine's transmits to the servers and
-//! their responses back, in time order, and logs every query.
+//! their responses back, in time order (a heap, so ten thousand queries in flight stay cheap), and logs
+//! every query. Zones may hold a wildcard (`*.zone.`) one label below an existing name, and NS answers
+//! carry the addresses of in-zone name servers in the additional section, as real servers do.
 #![allow(dead_code)]
+
+pub mod world;
 
 use globe_dns::edns::EdnsOption;
 use globe_dns::{
@@ -14,7 +18,8 @@ use globe_resolver::engine::{
 use globe_resolver::hints::RootHints;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -32,6 +37,8 @@ pub enum Behaviour {
     /// Before each real answer, three forgeries arrive: a wrong ID, a wrong source, and the question in
     /// other letter case.
     Spoofing,
+    /// Answers REFUSED to queries of this type, normally to the rest.
+    RefusesType(RType),
 }
 
 /// A simulated authoritative server.
@@ -81,8 +88,13 @@ pub struct Sim {
     pub now: Instant,
     pub start: Instant,
     pub log: Vec<Sent>,
-    deliveries: Vec<Delivery>,
+    /// Datagrams in flight by arrival time, then sending order.
+    deliveries: BinaryHeap<Reverse<(Instant, u64)>>,
+    in_flight: HashMap<u64, Delivery>,
+    next_delivery: u64,
     answers: HashMap<RequestId, Answer>,
+    /// When each answer came out of the engine.
+    answered_at: HashMap<RequestId, Instant>,
 }
 
 /// The standard test world (see `WORLD` in engine_sim.rs for the picture).
@@ -111,8 +123,11 @@ impl Sim {
             now: start,
             start,
             log: Vec::new(),
-            deliveries: Vec::new(),
+            deliveries: BinaryHeap::new(),
+            in_flight: HashMap::new(),
+            next_delivery: 0,
             answers: HashMap::new(),
+            answered_at: HashMap::new(),
         }
     }
 
@@ -176,35 +191,89 @@ impl Sim {
 
     /// Runs until nothing is in flight and no timer is armed.
     pub fn run(&mut self) {
-        for _ in 0..100_000 {
-            self.pump();
-            let next_delivery = self
-                .deliveries
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, d)| d.at)
-                .map(|(i, d)| (i, d.at));
-            let timeout = self.resolver.poll_timeout();
-            match (next_delivery, timeout) {
-                (None, None) => return,
-                (Some((index, at)), timeout) if timeout.is_none_or(|t| at <= t) => {
-                    let delivery = self.deliveries.swap_remove(index);
-                    self.now = self.now.max(delivery.at);
-                    self.resolver.handle_response(
-                        delivery.transmit,
-                        delivery.from,
-                        &delivery.bytes,
-                        self.now,
-                    );
-                }
-                (_, Some(timeout)) => {
-                    self.now = self.now.max(timeout);
-                    self.resolver.handle_timeout(self.now);
-                }
-                (Some(_), None) => unreachable!("covered by the guard above"),
+        self.run_steps(100_000);
+    }
+
+    /// As `run`, allowing up to `steps` deliveries and timeouts (many requests need many).
+    pub fn run_steps(&mut self, steps: usize) {
+        for _ in 0..steps {
+            if !self.step() {
+                return;
             }
         }
         panic!("the simulation did not settle");
+    }
+
+    /// Runs the network until the clock would pass `until` (virtual time since the start); the clock
+    /// is then `until`.
+    pub fn run_until(&mut self, until: Duration) {
+        let until = self.start + until;
+        for _ in 0..100_000 {
+            if !self.step_before(Some(until)) {
+                break;
+            }
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// Delivers the next datagram or fires the next timer, whichever is first; `false` when there is
+    /// neither.
+    fn step(&mut self) -> bool {
+        self.step_before(None)
+    }
+
+    /// `step`, unless the next event comes after `until`.
+    fn step_before(&mut self, until: Option<Instant>) -> bool {
+        self.pump();
+        let next_delivery = self.deliveries.peek().map(|Reverse(next)| *next);
+        let timeout = self.resolver.poll_timeout();
+        let next = match (next_delivery.map(|(at, _)| at), timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            None => return false,
+            Some(next) if until.is_some_and(|until| next > until) => return false,
+            Some(_) => {}
+        }
+        match (next_delivery, timeout) {
+            (Some((at, key)), timeout) if timeout.is_none_or(|t| at <= t) => {
+                self.deliveries.pop();
+                let delivery = self.in_flight.remove(&key).expect("in flight");
+                self.now = self.now.max(delivery.at);
+                self.resolver.handle_response(
+                    delivery.transmit,
+                    delivery.from,
+                    &delivery.bytes,
+                    self.now,
+                );
+            }
+            (_, Some(timeout)) => {
+                self.now = self.now.max(timeout);
+                self.resolver.handle_timeout(self.now);
+            }
+            (_, None) => unreachable!("an event is due"),
+        }
+        self.pump();
+        true
+    }
+
+    /// When the answer to `id` came, as virtual time since the start.
+    pub fn answered_after(&self, id: RequestId) -> Option<Duration> {
+        self.answered_at.get(&id).map(|at| *at - self.start)
+    }
+
+    /// The number of answers in for requests started with `start_request` and not taken yet.
+    pub fn answers_in(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Puts a datagram on the wire.
+    fn send(&mut self, delivery: Delivery) {
+        self.next_delivery += 1;
+        self.deliveries
+            .push(Reverse((delivery.at, self.next_delivery)));
+        self.in_flight.insert(self.next_delivery, delivery);
     }
 
     /// Virtual time since the start.
@@ -247,7 +316,7 @@ impl Sim {
             if server.behaviour == Behaviour::Spoofing {
                 self.forge(&transmit.to, transmit.id, &response, at);
             }
-            self.deliveries.push(Delivery {
+            self.send(Delivery {
                 at,
                 transmit: transmit.id,
                 from: transmit.to,
@@ -256,6 +325,7 @@ impl Sim {
         }
         while let Some((id, answer)) = self.resolver.poll_answer() {
             self.answers.insert(id, answer);
+            self.answered_at.insert(id, self.now);
         }
     }
 
@@ -293,7 +363,7 @@ impl Sim {
             (wrong_source, elsewhere),
             (wrong_case, *to),
         ] {
-            self.deliveries.push(Delivery {
+            self.send(Delivery {
                 at: early,
                 transmit,
                 from,
@@ -317,6 +387,10 @@ impl Sim {
         match server.behaviour {
             Behaviour::Blackhole => return None,
             Behaviour::Refused => {
+                response.set_rcode(Rcode::REFUSED);
+                return Some(response.to_wire());
+            }
+            Behaviour::RefusesType(rtype) if question.qtype == rtype => {
                 response.set_rcode(Rcode::REFUSED);
                 return Some(response.to_wire());
             }
@@ -437,6 +511,16 @@ fn authoritative(response: &mut Message, apex: &Name, records: &[Record], questi
             .cloned()
             .collect();
         if !data.is_empty() {
+            // The addresses of in-zone name servers go along with an NS answer.
+            for record in &data {
+                if let RData::Ns(target) = &record.data {
+                    response.additional.extend(
+                        at(target)
+                            .filter(|r| matches!(r.rtype(), RType::A | RType::AAAA))
+                            .cloned(),
+                    );
+                }
+            }
             response.answers.extend(data.into_iter().map(|mut r| {
                 r.name = name.clone();
                 r
@@ -459,6 +543,23 @@ fn authoritative(response: &mut Message, apex: &Name, records: &[Record], questi
         break;
     }
     let exists = records.iter().any(|r| r.name.is_subdomain_of(&name));
+    // A wildcard one label above (RFC 4592, simplified: the closest encloser is the parent).
+    if !exists {
+        if let Some(parent) = name.parent() {
+            let star: Name = format!("*.{parent}").parse().expect("wildcard name");
+            let synthesised: Vec<Record> = at(&star)
+                .filter(|r| r.rtype() == question.qtype)
+                .map(|r| Record {
+                    name: name.clone(),
+                    ..r.clone()
+                })
+                .collect();
+            if !synthesised.is_empty() {
+                response.answers.extend(synthesised);
+                return;
+            }
+        }
+    }
     if !exists {
         response.set_rcode(Rcode::NXDOMAIN);
     }
