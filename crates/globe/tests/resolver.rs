@@ -71,6 +71,12 @@ impl Drop for Resolver {
 
 impl Setup {
     fn start(label: &str, extra: &[&str]) -> Setup {
+        Setup::start_with(label, extra, None)
+    }
+
+    /// As `start`, with `example.test.` served from a `globe auth --config` text (zone file
+    /// `example.test.zone` beside it) when given.
+    fn start_with(label: &str, extra: &[&str], example_config: Option<&str>) -> Setup {
         let addresses = [loopback(21), loopback(22), loopback(23)];
         let port = free_port(&addresses);
         let at = |index: usize| SocketAddr::new(addresses[index], port);
@@ -83,13 +89,22 @@ impl Setup {
                 &[],
                 "test.",
             ),
-            Server::start(
-                &format!("{label}-example"),
-                at(2),
-                &[("example.test.", &example_zone())],
-                &[],
-                "example.test.",
-            ),
+            match example_config {
+                Some(config) => Server::with_config(
+                    &format!("{label}-example"),
+                    at(2),
+                    config,
+                    &[("example.test.zone", &example_zone())],
+                    "example.test.",
+                ),
+                None => Server::start(
+                    &format!("{label}-example"),
+                    at(2),
+                    &[("example.test.", &example_zone())],
+                    &[],
+                    "example.test.",
+                ),
+            },
         ];
         let dir = servers[0].dir.join("resolver");
         std::fs::create_dir_all(&dir).expect("dir");
@@ -347,5 +362,38 @@ fn a_zone_whose_only_server_is_dead_is_servfail_and_the_resolver_carries_on() {
     assert_eq!(
         addresses(&setup.query("www.example.test.", RType::A)),
         vec!["192.0.2.80"]
+    );
+}
+
+#[test]
+fn with_ecs_the_client_subnet_reaches_a_steering_server_and_answers_are_cached_per_scope() {
+    // Clients in 127.0.0.0/24 are placed in Frankfurt, clients in 127.0.1.0/24 in Tokyo.
+    const CONFIG: &str = "[geoip]\nnetworks = [\n\
+        { prefix = \"127.0.0.0/24\", location = \"FRA\" },\n\
+        { prefix = \"127.0.1.0/24\", location = \"NRT\" },\n]\n\n\
+        [[target]]\nid = \"fra\"\nlocation = \"FRA\"\naddresses = [\"192.0.2.10\"]\n\n\
+        [[target]]\nid = \"nrt\"\nlocation = \"NRT\"\naddresses = [\"192.0.2.14\"]\n\n\
+        [[steer]]\nname = \"geo.example.test.\"\ntargets = [\"fra\", \"nrt\"]\n\
+        policy = [\"nearest\"]\nfirst = 1\n\n\
+        [[zone]]\norigin = \"example.test.\"\nfile = \"example.test.zone\"\n";
+    let setup = Setup::start_with("resolver-ecs", &["--ecs"], Some(CONFIG));
+    let frankfurt = IpAddr::from([127, 0, 0, 1]);
+    let tokyo = IpAddr::from([127, 0, 1, 7]);
+    let ask = |from| {
+        query_udp(setup.resolver.address, from, "geo.example.test.", RType::A).expect("an answer")
+    };
+    assert_eq!(addresses(&ask(frankfurt)), vec!["192.0.2.10"]);
+    assert_eq!(addresses(&ask(tokyo)), vec!["192.0.2.14"]);
+    let sent = setup.upstream();
+    // Each subnet is now answered from its own cache entry.
+    assert_eq!(addresses(&ask(tokyo)), vec!["192.0.2.14"]);
+    assert_eq!(addresses(&ask(frankfurt)), vec!["192.0.2.10"]);
+    assert_eq!(setup.upstream(), sent, "per-scope cache hits");
+    // A third subnet in the same scope as neither is asked again.
+    let elsewhere = IpAddr::from([127, 0, 2, 9]);
+    let _ = ask(elsewhere);
+    assert!(
+        setup.upstream() > sent,
+        "a new subnet is a new question upstream"
     );
 }
