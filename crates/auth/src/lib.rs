@@ -4,6 +4,7 @@
 //! [`xfr`] answers and reads zone transfers, [`secondary`] decides when a secondary zone refreshes and
 //! [`notify`] when NOTIFYs are sent; [`steering`] decides region-specific answers (geo steering). The
 //! [`server`] module is the thin tokio shell around them (UDP, TCP, transfers, reloads, metrics).
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod answer;

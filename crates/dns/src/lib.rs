@@ -5,6 +5,7 @@
 //! `domain` because it is the hot path of every server in globe: names are one flat allocation compared
 //! without decoding, responses are written straight into a reused buffer with whole-RRset rollback for
 //! truncation, and every error is typed so it maps to FORMERR with a reason.
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod edns;

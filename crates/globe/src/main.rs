@@ -1,6 +1,8 @@
 //! The `globe` binary: clap subcommands that call the library crates, nothing more.
+#![forbid(unsafe_code)]
 
 mod auth;
+mod bgp;
 mod dig;
 mod resolver;
 mod zone;
@@ -26,6 +28,8 @@ enum Command {
     Dig(dig::DigArgs),
     /// Caching recursive resolver that iterates from the root.
     Resolver(resolver::ResolverArgs),
+    /// BGP speaker (and `show`, `refresh` for a running one).
+    Bgp(bgp::BgpArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +46,6 @@ fn main() -> ExitCode {
         Command::Zone(args) => zone::run(args),
         Command::Dig(args) => dig::run(args),
         Command::Resolver(args) => resolver::run(args),
+        Command::Bgp(args) => bgp::run(args),
     }
 }
