@@ -154,6 +154,25 @@ impl FileConfig {
         Ok(config)
     }
 
+    /// Parses the `[auth]` table of a `globe node` file (whose other tables are not read here), with
+    /// positions in messages counted in the whole file.
+    pub fn parse_node_section(text: &str, path: &Path) -> Result<FileConfig, String> {
+        #[derive(Deserialize)]
+        struct Node {
+            auth: FileConfig,
+        }
+        let node: Node = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .unwrap_or((1, 1));
+            format!("{}:{line}:{column}: {}", path.display(), e.message())
+        })?;
+        let mut config = node.auth;
+        config.source = (path.to_path_buf(), text.to_string());
+        Ok(config)
+    }
+
     /// The geo steering (empty when no name is steered), with database paths resolved against `base`.
     /// `pop` (the `--pop` flag) overrides the file's; `previous` lends its databases when their
     /// files are unchanged. Errors name the file, line and column.

@@ -1,7 +1,7 @@
 //! Health of steering targets, without I/O: the per-target up/down state machine, the monitor that
 //! keeps one per target across reloads and publishes their states to the table the query path reads.
 //!
-//! The checks themselves (HTTP, HTTPS, TCP connect, DNS) are run by the tokio shell in
+//! The checks themselves (HTTP, HTTPS, TCP connect, DNS, an external command) are run by the tokio shell in
 //! `server::health`, which feeds each result in here with the time it was taken. Nothing here opens a
 //! socket or reads the clock.
 //!
@@ -52,7 +52,7 @@
 pub mod check;
 pub mod state_file;
 
-pub use check::{CheckSpec, DnsProbe, HttpProbe, Probe, StatusRange, TlsSettings};
+pub use check::{CheckSpec, CommandProbe, DnsProbe, HttpProbe, Probe, StatusRange, TlsSettings};
 pub use state_file::{ForcedStates, StateFileError};
 
 use globe_dns::Rcode;
@@ -129,10 +129,15 @@ pub enum Failure {
     Handshake,
     /// The TLS client could not be set up (for example an unreadable `ca_file`).
     TlsSetup,
+    /// The command exited with a non-zero status (`None`: killed by a signal).
+    Exit(Option<i32>),
+    /// An in-process check found the service not serving (stopped, a worker stuck or dead, a zone
+    /// expired); the text says which.
+    NotServing(String),
 }
 
 /// The result labels, in the order [`Outcome::slot`] numbers them (for per-result counters).
-pub const OUTCOME_LABELS: [&str; 11] = [
+pub const OUTCOME_LABELS: [&str; 13] = [
     "success",
     "timeout",
     "refused",
@@ -144,6 +149,8 @@ pub const OUTCOME_LABELS: [&str; 11] = [
     "certificate",
     "handshake",
     "tls_setup",
+    "exit",
+    "not_serving",
 ];
 
 impl Outcome {
@@ -167,6 +174,8 @@ impl Outcome {
                 Failure::Certificate => 8,
                 Failure::Handshake => 9,
                 Failure::TlsSetup => 10,
+                Failure::Exit(_) => 11,
+                Failure::NotServing(_) => 12,
             },
         }
     }
@@ -199,6 +208,9 @@ impl fmt::Display for Failure {
             Failure::Certificate => f.write_str("certificate not verified"),
             Failure::Handshake => f.write_str("TLS handshake failed"),
             Failure::TlsSetup => f.write_str("TLS client setup failed"),
+            Failure::Exit(Some(code)) => write!(f, "exit status {code}"),
+            Failure::Exit(None) => f.write_str("killed by a signal"),
+            Failure::NotServing(why) => write!(f, "not serving: {why}"),
         }
     }
 }

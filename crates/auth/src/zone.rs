@@ -442,6 +442,11 @@ impl ZoneSet {
         self.zones.values()
     }
 
+    /// The number of zones configured but without data to serve (not yet transferred, or expired).
+    pub fn unavailable_count(&self) -> usize {
+        self.unavailable.len()
+    }
+
     /// The number of zones.
     pub fn len(&self) -> usize {
         self.zones.len()

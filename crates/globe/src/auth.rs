@@ -16,7 +16,7 @@ use std::time::Duration;
 /// The control socket used when none is given.
 pub const DEFAULT_CONTROL: &str = "/run/globe/auth.sock";
 
-#[derive(Args)]
+#[derive(Args, Default)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct AuthArgs {
     #[command(subcommand)]
@@ -91,7 +91,8 @@ pub fn run(args: AuthArgs) -> ExitCode {
     }
 }
 
-fn command(control: &Path, command: &str) -> ExitCode {
+/// Sends one line to a running server's control socket and prints the reply.
+pub fn command(control: &Path, command: &str) -> ExitCode {
     match server::send_command(control, command) {
         Ok(reply) => {
             print!("{reply}");
@@ -116,6 +117,22 @@ fn build_config(args: &AuthArgs) -> Result<ServerConfig, String> {
         ),
         None => (FileConfig::default(), PathBuf::new()),
     };
+    let steering_source = args.config.clone().map(|file| SteeringSource {
+        file,
+        pop: args.pop.clone(),
+    });
+    server_config(&file, &base, args, steering_source)
+}
+
+/// The server's configuration from a file (paths relative to `base`) and the flags, which add to it
+/// or win over it. `globe node` passes its `[auth]` table and no flags.
+pub fn server_config(
+    file: &FileConfig,
+    base: &Path,
+    args: &AuthArgs,
+    steering_source: Option<SteeringSource>,
+) -> Result<ServerConfig, String> {
+    let base = base.to_path_buf();
     let mut zones = file.zones(&base)?;
     let steering = file.steering(&base, args.pop.as_deref(), None)?;
     if !steering.is_empty() {
@@ -181,10 +198,7 @@ fn build_config(args: &AuthArgs) -> Result<ServerConfig, String> {
             .tcp_idle_timeout
             .map_or(DEFAULT_TCP_IDLE_TIMEOUT, Duration::from_secs),
         steering: Arc::new(steering),
-        steering_source: args.config.clone().map(|file| SteeringSource {
-            file,
-            pop: args.pop.clone(),
-        }),
+        steering_source,
         health_state_file: file.health_state_file(&base),
     })
 }

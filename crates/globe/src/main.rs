@@ -4,6 +4,7 @@
 mod auth;
 mod bgp;
 mod dig;
+mod node;
 mod resolver;
 mod zone;
 
@@ -30,6 +31,8 @@ enum Command {
     Resolver(resolver::ResolverArgs),
     /// BGP speaker (and `show`, `refresh` for a running one).
     Bgp(bgp::BgpArgs),
+    /// One anycast PoP: `globe auth` and the BGP speaker, the announcement gated by the DNS health.
+    Node(node::NodeArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,5 +50,6 @@ fn main() -> ExitCode {
         Command::Dig(args) => dig::run(args),
         Command::Resolver(args) => resolver::run(args),
         Command::Bgp(args) => bgp::run(args),
+        Command::Node(args) => node::run(args),
     }
 }

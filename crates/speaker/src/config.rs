@@ -20,6 +20,8 @@
 //! [[originate]]
 //! prefix = "203.0.113.0/24"
 //! communities = ["64500:1"]
+//! condition = { kind = "dns", address = "127.0.0.1:53", qname = "example.com.", interval = 0.2, fall = 3 }
+//! on_failure = "withdraw"    # or { prepend = 3 }
 //!
 //! [policy.anycast-out]
 //! default = "reject"
@@ -28,6 +30,7 @@
 //! action = "accept"
 //! ```
 
+use crate::announce::{Condition, ConditionConfig, OnFailure};
 use globe_bgp::policy::{Policy, PolicyRef, Relationship};
 use globe_bgp::wire::{Community, LargeCommunity};
 use globe_bgp::{AddressFamily, Prefix};
@@ -225,16 +228,31 @@ pub struct Originate {
     pub med: Option<u32>,
     /// LOCAL_PREF (iBGP only).
     pub local_pref: Option<u32>,
-    /// Announce at start-up (default true). A health condition may start it down.
+    /// Announce at start-up (default true). Ignored with a `condition`, which decides (see
+    /// [`crate::announce`]).
     #[serde(default = "default_true")]
     pub announce: bool,
-    /// Health condition that gates the announcement. Opaque to the speaker: the health engine reads it
-    /// and calls `RouterHandle::announce` / `withdraw` / `set_prepend` (see `docs/design/speaker.md`).
-    pub condition: Option<toml::Value>,
-    /// When the condition fails: 0 (default) withdraws the prefix; N > 0 keeps it announced with our AS
-    /// prepended N extra times (drain).
+    /// The health condition that gates the announcement: a DNS query, an HTTP(S) GET, a TCP connect,
+    /// an external command, or (`globe node`) the local DNS server's in-process health; with
+    /// interval, timeout, rise and fall. Run by [`crate::announce::Announcer`].
+    pub condition: Option<Spanned<ConditionConfig>>,
+    /// While the condition is down: `"withdraw"` (default) or `{ prepend = N }` (announce with our AS
+    /// N more times: drain).
     #[serde(default)]
-    pub withdraw_or_prepend: u8,
+    pub on_failure: OnFailure,
+}
+
+impl Originate {
+    /// The compiled condition, if any; an error names the file position (checked at load time, so
+    /// an `Err` here means the configuration was built without [`Config::parse`]).
+    pub fn compiled_condition(&self) -> Option<Result<Condition, String>> {
+        self.condition.as_ref().map(|condition| {
+            condition
+                .get_ref()
+                .compile()
+                .map_err(|error| format!("{}: condition: {error}", self.prefix))
+        })
+    }
 }
 
 /// `[mrt]`.
@@ -291,6 +309,26 @@ impl Config {
                 .unwrap_or((1, 1));
             format!("{}:{line}:{column}: {}", path.display(), e.message())
         })?;
+        config.source = (path.to_path_buf(), text.to_string());
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Parses the `[bgp]` table of a `globe node` file (whose other tables are not read here), with
+    /// positions in messages counted in the whole file.
+    pub fn parse_node_section(text: &str, path: &Path) -> Result<Config, String> {
+        #[derive(Deserialize)]
+        struct Node {
+            bgp: Config,
+        }
+        let node: Node = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .unwrap_or((1, 1));
+            format!("{}:{line}:{column}: {}", path.display(), e.message())
+        })?;
+        let mut config = node.bgp;
         config.source = (path.to_path_buf(), text.to_string());
         config.check()?;
         Ok(config)
@@ -356,6 +394,20 @@ impl Config {
                     "{file}: neighbor {}: role internal but AS {} is not ours",
                     neighbor.address, neighbor.asn
                 ));
+            }
+        }
+        let mut prefixes = std::collections::HashSet::new();
+        for originate in &self.originate {
+            if !prefixes.insert(originate.prefix) {
+                return Err(format!(
+                    "{file}: [[originate]] {} is listed twice",
+                    originate.prefix
+                ));
+            }
+            if let Some(condition) = &originate.condition {
+                if let Err(error) = condition.get_ref().compile() {
+                    return Err(self.error_at(condition.span(), &format!("condition: {error}")));
+                }
             }
         }
         Ok(())
@@ -553,7 +605,8 @@ max_prefix = { limit = 10, restart_seconds = 30 }
 prefix = "203.0.113.0/24"
 communities = ["64500:1", "no-export"]
 large_communities = ["4200000001:1:2"]
-condition = { dns = "127.0.0.1:53" }
+condition = { kind = "dns", qname = "example.com.", interval = 0.2, fall = 3 }
+on_failure = { prepend = 2 }
 
 [policy.out]
 default = "reject"
@@ -575,7 +628,11 @@ action = "accept"
             config.originate[0].large_communities,
             vec![LargeCommunity::new(4_200_000_001, 1, 2)]
         );
-        assert!(config.originate[0].condition.is_some());
+        assert!(matches!(
+            config.originate[0].compiled_condition(),
+            Some(Ok(Condition { interval, .. })) if interval == std::time::Duration::from_millis(200)
+        ));
+        assert_eq!(config.originate[0].on_failure, OnFailure::Prepend(2));
         assert!(config.resolve_policy(neighbor.export.as_ref()).is_some());
         assert!(config.resolve_policy(neighbor.import.as_ref()).is_none());
     }
@@ -607,5 +664,12 @@ action = "accept"
         let text = "router_id = \"192.0.2.1\"\nasn = 1\n[[originate]]\nprefix = \"192.0.2.1/24\"\n";
         let error = Config::parse(text, Path::new("bgp.toml")).expect_err("host bits");
         assert!(error.starts_with("bgp.toml:4:"), "{error}");
+        let text = "router_id = \"192.0.2.1\"\nasn = 1\n[[originate]]\nprefix = \"192.0.2.0/24\"\ncondition = { kind = \"tcp\" }\n";
+        let error = Config::parse(text, Path::new("bgp.toml")).expect_err("no address");
+        assert!(error.starts_with("bgp.toml:5:13:"), "{error}");
+        assert!(error.contains("address"), "{error}");
+        let text = "router_id = \"192.0.2.1\"\nasn = 1\n[[originate]]\nprefix = \"192.0.2.0/24\"\ncondition = { kind = \"tcp\", port = 1 }\n";
+        let error = Config::parse(text, Path::new("bgp.toml")).expect_err("unknown field");
+        assert!(error.starts_with("bgp.toml:5:"), "{error}");
     }
 }

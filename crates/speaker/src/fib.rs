@@ -12,6 +12,12 @@ use tokio::sync::{mpsc, oneshot};
 /// Route changes taken from the channel before one batch is written.
 const MAX_BATCH: usize = 10_000;
 
+/// The metric of globe's routes. The kernel keys routes by (table, prefix, metric): with the default
+/// metric (0 for IPv4) a BGP route to a connected subnet (a peer announcing the link between us)
+/// would replace the kernel's connected route and take away the way to every next hop on that link.
+/// 20, like zebra's eBGP routes, keeps them beside connected (0) and administrators' static routes.
+pub(crate) const FIB_METRIC: u32 = 20;
+
 /// A handle to the FIB task; dropping every handle stops it.
 #[derive(Clone, Debug)]
 pub(crate) struct FibHandle {
@@ -35,7 +41,7 @@ impl FibHandle {
         let fib_config = globe_fib::FibConfig {
             protocol: config.protocol,
             table: config.table,
-            metric: None,
+            metric: Some(FIB_METRIC),
         };
         let (sender, receiver) = mpsc::unbounded_channel();
         let (opened, result) = oneshot::channel::<Result<(), String>>();

@@ -8,10 +8,11 @@
 //! are `globe-bgp`'s. See `docs/design/speaker.md`.
 //!
 //! [`Speaker::start`] runs everything in the current tokio runtime and returns a handle; [`run`] is
-//! `globe bgp`: start, wait for SIGTERM or SIGINT, shut down gracefully (withdraw what we originate,
+//! `globe bgp`: start, run the announcement conditions ([`announce`]), wait for SIGTERM or SIGINT, shut down gracefully (withdraw what we originate,
 //! wait until the UPDATEs are written, Cease / Administrative Shutdown, remove our FIB routes).
 #![deny(missing_docs)]
 
+pub mod announce;
 pub mod config;
 pub mod control;
 mod fib;
@@ -220,12 +221,15 @@ pub async fn run(config: Config, options: RunOptions) -> Result<(), String> {
     ) else {
         return Err("cannot install signal handlers".to_string());
     };
-    let speaker = Speaker::start(config, options).await?;
-    tracing::info!("globe bgp running");
+    let speaker = Speaker::start(config.clone(), options).await?;
+    let mut announcer = announce::Announcer::start(&config, speaker.router(), None)?;
+    tracing::info!(conditions = announcer.len(), "globe bgp running");
     tokio::select! {
         _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
         _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
     }
+    // No condition may re-announce what the shutdown withdraws.
+    announcer.stop();
     speaker.shutdown().await;
     Ok(())
 }

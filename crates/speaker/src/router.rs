@@ -220,7 +220,13 @@ impl Router {
             .config
             .originate
             .iter()
-            .map(|originate| (originate.prefix, originate.announce))
+            // A prefix with a condition is the announcer's to announce (after its first check).
+            .map(|originate| {
+                (
+                    originate.prefix,
+                    originate.announce && originate.condition.is_none(),
+                )
+            })
             .collect();
         for (prefix, announce) in initial {
             if announce {

@@ -8,6 +8,8 @@
 //!   against Mozilla's roots plus an optional `ca_file`, unless `insecure`).
 //! - [`Probe::Tcp`]: a TCP connection that opens.
 //! - [`Probe::Dns`]: a query over UDP answered with one of the accepted RCODEs.
+//! - [`Probe::Command`]: an external program that exits 0 (killed when the check times out). Not
+//!   offered by the steering configuration; the BGP speaker's announcement conditions use it.
 
 use super::Thresholds;
 use globe_dns::{Name, RType, Rcode};
@@ -47,6 +49,15 @@ pub enum Probe {
     },
     /// A DNS query.
     Dns(DnsProbe),
+    /// An external command: exit status 0 is a success.
+    Command(CommandProbe),
+}
+
+/// An external command run as a check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandProbe {
+    /// The program and its arguments (no shell; use `["/bin/sh", "-c", "..."]` for one).
+    pub argv: Vec<String>,
 }
 
 /// An HTTP(S) GET.
@@ -140,6 +151,7 @@ impl fmt::Display for Probe {
             }
             Probe::Tcp { address } => write!(f, "tcp {address}"),
             Probe::Dns(dns) => write!(f, "dns {} {} at {}", dns.qname, dns.qtype, dns.address),
+            Probe::Command(command) => write!(f, "command {:?}", command.argv),
         }
     }
 }

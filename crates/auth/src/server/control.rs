@@ -1,5 +1,6 @@
 //! The control plane: signals (SIGHUP reloads, SIGTERM/SIGINT stop), the control socket that
-//! `globe auth reload` and `globe auth status` talk to (one line in, text out), the Prometheus endpoint,
+//! `globe auth reload` and `globe auth status` talk to (one line in, text out; also `dns stop`,
+//! `dns start` and `dns health`, which `globe node dns …` sends), the Prometheus endpoint,
 //! and replies to NOTIFY.
 
 use super::Shared;
@@ -101,7 +102,23 @@ async fn control_connection(stream: UnixStream, shared: Arc<Shared>) -> std::io:
             text.push_str(&shared.health.status());
             text
         }
-        other => format!("error: unknown command {other:?} (reload, status)\n"),
+        "dns stop" => {
+            shared.liveness.set_serving(false);
+            tracing::warn!("DNS service stopped from the control socket: queries go unanswered");
+            "ok: DNS stopped\n".to_string()
+        }
+        "dns start" => {
+            shared.liveness.set_serving(true);
+            tracing::info!("DNS service started from the control socket");
+            "ok: DNS started\n".to_string()
+        }
+        "dns health" => match shared.serving_health() {
+            Ok(()) => "ok: serving\n".to_string(),
+            Err(why) => format!("error: not serving: {why}\n"),
+        },
+        other => format!(
+            "error: unknown command {other:?} (reload, status, dns stop, dns start, dns health)\n"
+        ),
     };
     writer.write_all(reply.as_bytes()).await?;
     writer.shutdown().await

@@ -8,6 +8,7 @@
 
 mod control;
 pub mod health;
+pub mod liveness;
 pub mod metrics;
 mod notify;
 pub mod secondary;
@@ -30,6 +31,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub use control::send_command;
+pub use liveness::{Liveness, HEARTBEAT_INTERVAL, HEARTBEAT_STALE};
 pub use secondary::{fetch, query_soa, FetchError};
 
 /// How long an idle TCP connection is kept (RFC 7766 §6.2.3 suggests seconds, not minutes).
@@ -169,6 +171,8 @@ pub struct Shared {
     notify: mpsc::UnboundedSender<notify::Request>,
     /// The secondary zones, by origin: their primaries and their task's inbox.
     secondaries: HashMap<Name, secondary::Link>,
+    /// The service switch and the UDP workers' heartbeats.
+    liveness: Liveness,
 }
 
 impl Shared {
@@ -205,6 +209,17 @@ impl Shared {
             health::STATE_FILE_POLL,
         );
         Ok(())
+    }
+
+    /// Whether this server is answering: see [`Server::health`].
+    fn serving_health(&self) -> Result<(), String> {
+        self.liveness.check_workers(std::time::Instant::now())?;
+        match self.zones.load().unavailable_count() {
+            0 => Ok(()),
+            count => Err(format!(
+                "{count} zone(s) without data (not transferred or expired)"
+            )),
+        }
     }
 
     /// Seconds since start, the clock rate limiting uses.
@@ -437,101 +452,119 @@ impl std::error::Error for ServerError {}
 
 /// Loads the zones and serves until SIGTERM or SIGINT. SIGHUP reloads. A secondary zone starts from
 /// its file if it has one that loads, and otherwise answers SERVFAIL until its first transfer.
-pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
-    let mut zones = ZoneSet::new();
-    let mut secondaries = HashMap::new();
-    let mut secondary_tasks = Vec::new();
-    for zone_config in &mut config.zones {
-        if !zone_config.primaries.is_empty() {
-            let origin = zone_config
-                .origin
-                .clone()
-                .ok_or_else(|| ServerError::Zone("a secondary zone needs an origin".to_string()))?;
-            let initial = secondary::load_copy(zone_config).map(Arc::new);
-            match &initial {
-                Some(zone) => zones.insert(zone.clone()),
-                None => zones.mark_unavailable(&origin),
-            }
-            let (link, inbox) = secondary::Link::new(zone_config.primaries.clone());
-            secondaries.insert(origin.clone(), link);
-            secondary_tasks.push((zone_config.clone(), origin, initial, inbox));
-            continue;
-        }
-        let zone = load_zone(zone_config).map_err(ServerError::Zone)?;
-        tracing::info!(zone = %zone.origin(), serial = zone.serial(), records = zone.record_count(), "zone loaded");
-        zone_config.origin = Some(zone.origin().clone());
-        zones.insert(Arc::new(zone));
-    }
-    let (notify_sender, notify_inbox) = mpsc::unbounded_channel();
-    let shared = Arc::new(Shared {
-        zones: ArcSwap::from_pointee(ZoneSet::new()),
-        steering: ArcSwap::new(config.steering.clone()),
-        health: health::HealthService::new(),
-        responder: Responder::new(config.answer.clone()),
-        metrics: Metrics::default(),
-        rrl: config
-            .rrl
-            .clone()
-            .map(|c| Mutex::new(crate::rrl::Rrl::new(c))),
-        config: Mutex::new(config.clone()),
-        started: std::time::Instant::now(),
-        changes: Mutex::new(()),
-        journals: Mutex::new(HashMap::new()),
-        notify: notify_sender,
-        secondaries,
-    });
-    shared.publish(zones);
-
-    let mut udp_sockets = Vec::new();
-    for address in &config.listen {
-        for _ in 0..config.udp_threads.max(1) {
-            let socket = udp::bind(*address, config.udp_threads > 1)
-                .map_err(|e| ServerError::Io(format!("binding UDP {address}"), e))?;
-            udp_sockets.push(socket);
-        }
-    }
+pub fn run(config: ServerConfig) -> Result<(), ServerError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| ServerError::Io("starting the runtime".into(), e))?;
-    // Every listener is bound before the first UDP worker answers, so a client that got an answer can
-    // rely on TCP, metrics and the control socket being there too.
-    let guard = runtime.enter();
-    let mut tcp_listeners = Vec::new();
-    for address in &config.listen {
-        tcp_listeners.push(
-            tcp::bind(*address)
-                .map_err(|e| ServerError::Io(format!("binding TCP {address}"), e))?,
-        );
-    }
-    let metrics_listener = match config.metrics {
-        Some(address) => {
-            let listener = std::net::TcpListener::bind(address)
-                .and_then(|l| l.set_nonblocking(true).map(|()| l))
-                .and_then(tokio::net::TcpListener::from_std)
-                .map_err(|e| ServerError::Io(format!("binding metrics {address}"), e))?;
-            Some(listener)
-        }
-        None => None,
-    };
-    let control_listener = match &config.control {
-        Some(path) => {
-            let _ = std::fs::remove_file(path);
-            Some(tokio::net::UnixListener::bind(path).map_err(|e| {
-                ServerError::Io(format!("binding control socket {}", path.display()), e)
-            })?)
-        }
-        None => None,
-    };
-    drop(guard);
-    for socket in udp_sockets {
-        let shared = shared.clone();
-        std::thread::Builder::new()
-            .name("globe-udp".into())
-            .spawn(move || udp::serve(socket, shared))
-            .map_err(|e| ServerError::Io("spawning a UDP worker".into(), e))?;
-    }
     runtime.block_on(async move {
+        let server = Server::start(config)?;
+        control::wait_for_signals(server.shared.clone()).await;
+        server.stop();
+        Ok(())
+    })
+}
+
+/// A running server: its UDP workers (threads), and its TCP, control, metrics, NOTIFY, secondary and
+/// health tasks on the tokio runtime it was started in. `globe auth` is [`run`]; `globe node` starts
+/// one beside the BGP speaker and reads its [`Server::health`].
+pub struct Server {
+    shared: Arc<Shared>,
+    control: Option<PathBuf>,
+}
+
+impl Server {
+    /// Loads the zones, binds every socket and starts serving. Must be called inside a tokio runtime.
+    pub fn start(mut config: ServerConfig) -> Result<Server, ServerError> {
+        let mut zones = ZoneSet::new();
+        let mut secondaries = HashMap::new();
+        let mut secondary_tasks = Vec::new();
+        for zone_config in &mut config.zones {
+            if !zone_config.primaries.is_empty() {
+                let origin = zone_config.origin.clone().ok_or_else(|| {
+                    ServerError::Zone("a secondary zone needs an origin".to_string())
+                })?;
+                let initial = secondary::load_copy(zone_config).map(Arc::new);
+                match &initial {
+                    Some(zone) => zones.insert(zone.clone()),
+                    None => zones.mark_unavailable(&origin),
+                }
+                let (link, inbox) = secondary::Link::new(zone_config.primaries.clone());
+                secondaries.insert(origin.clone(), link);
+                secondary_tasks.push((zone_config.clone(), origin, initial, inbox));
+                continue;
+            }
+            let zone = load_zone(zone_config).map_err(ServerError::Zone)?;
+            tracing::info!(zone = %zone.origin(), serial = zone.serial(), records = zone.record_count(), "zone loaded");
+            zone_config.origin = Some(zone.origin().clone());
+            zones.insert(Arc::new(zone));
+        }
+        let workers = config.listen.len() * config.udp_threads.max(1);
+        let started = std::time::Instant::now();
+        let (notify_sender, notify_inbox) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            zones: ArcSwap::from_pointee(ZoneSet::new()),
+            steering: ArcSwap::new(config.steering.clone()),
+            health: health::HealthService::new(),
+            responder: Responder::new(config.answer.clone()),
+            metrics: Metrics::default(),
+            rrl: config
+                .rrl
+                .clone()
+                .map(|c| Mutex::new(crate::rrl::Rrl::new(c))),
+            config: Mutex::new(config.clone()),
+            started,
+            changes: Mutex::new(()),
+            journals: Mutex::new(HashMap::new()),
+            notify: notify_sender,
+            secondaries,
+            liveness: Liveness::new(workers, started),
+        });
+        shared.publish(zones);
+
+        let mut udp_sockets = Vec::new();
+        for address in &config.listen {
+            for _ in 0..config.udp_threads.max(1) {
+                let socket = udp::bind(*address, config.udp_threads > 1)
+                    .map_err(|e| ServerError::Io(format!("binding UDP {address}"), e))?;
+                udp_sockets.push(socket);
+            }
+        }
+        // Every listener is bound before the first UDP worker answers, so a client that got an answer
+        // can rely on TCP, metrics and the control socket being there too.
+        let mut tcp_listeners = Vec::new();
+        for address in &config.listen {
+            tcp_listeners.push(
+                tcp::bind(*address)
+                    .map_err(|e| ServerError::Io(format!("binding TCP {address}"), e))?,
+            );
+        }
+        let metrics_listener = match config.metrics {
+            Some(address) => {
+                let listener = std::net::TcpListener::bind(address)
+                    .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                    .and_then(tokio::net::TcpListener::from_std)
+                    .map_err(|e| ServerError::Io(format!("binding metrics {address}"), e))?;
+                Some(listener)
+            }
+            None => None,
+        };
+        let control_listener = match &config.control {
+            Some(path) => {
+                let _ = std::fs::remove_file(path);
+                Some(tokio::net::UnixListener::bind(path).map_err(|e| {
+                    ServerError::Io(format!("binding control socket {}", path.display()), e)
+                })?)
+            }
+            None => None,
+        };
+        for (worker, socket) in udp_sockets.into_iter().enumerate() {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("globe-udp".into())
+                .spawn(move || udp::serve(socket, shared, worker))
+                .map_err(|e| ServerError::Io("spawning a UDP worker".into(), e))?;
+        }
         for listener in tcp_listeners {
             tokio::spawn(tcp::serve(
                 listener,
@@ -560,10 +593,44 @@ pub fn run(mut config: ServerConfig) -> Result<(), ServerError> {
             .health
             .watch_state_file(config.health_state_file.as_deref(), health::STATE_FILE_POLL);
         tracing::info!(listen = ?config.listen, "serving");
-        control::wait_for_signals(shared).await;
-        if let Some(path) = &config.control {
+        Ok(Server {
+            shared,
+            control: config.control,
+        })
+    }
+
+    /// Whether the server is answering now, in-process: the service is on, every UDP worker beat
+    /// recently ([`HEARTBEAT_STALE`]) and every configured zone has data. The error says what is
+    /// wrong. Cheap (atomics and one pointer load): call it as often as a health check runs.
+    pub fn health(&self) -> Result<(), String> {
+        self.shared.serving_health()
+    }
+
+    /// A cheap handle on [`Server::health`] for another task or thread.
+    pub fn health_probe(&self) -> impl Fn() -> Result<(), String> + Send + Sync + 'static {
+        let server = Server {
+            shared: self.shared.clone(),
+            control: None,
+        };
+        move || server.health()
+    }
+
+    /// Turns the DNS service on or off (what `dns start` / `dns stop` on the control socket do).
+    pub fn set_serving(&self, serving: bool) {
+        self.shared.liveness.set_serving(serving);
+    }
+
+    /// Reloads the zones and steering (blocking; SIGHUP). Returns the errors, as
+    /// [`Shared::reload`].
+    pub fn reload(&self) -> Vec<String> {
+        self.shared.reload()
+    }
+
+    /// Stops answering and removes the control socket. The UDP worker threads end with the process.
+    pub fn stop(self) {
+        self.shared.liveness.set_serving(false);
+        if let Some(path) = &self.control {
             let _ = std::fs::remove_file(path);
         }
-        Ok(())
-    })
+    }
 }

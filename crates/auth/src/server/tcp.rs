@@ -47,6 +47,11 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, idle: Duration) {
                 continue;
             }
         };
+        if !shared.liveness.is_serving() {
+            // `dns stop`: close at once, as a server that is not there would.
+            drop(stream);
+            continue;
+        }
         let shared = shared.clone();
         tokio::spawn(async move {
             let _ = connection(stream, peer, shared, idle).await;

@@ -1,5 +1,10 @@
 //! UDP workers: one blocking thread per socket, receiving a datagram, asking the answer engine, applying
 //! rate limiting, and sending the response. Several sockets share a port with `SO_REUSEPORT`.
+//!
+//! Each worker beats a heartbeat every time round its loop; the socket's receive timeout
+//! ([`super::HEARTBEAT_INTERVAL`]) wakes an idle worker, so a heartbeat that goes stale means a worker
+//! stuck or dead ([`super::Liveness`]). While the DNS service is stopped (`dns stop` on the control
+//! socket) queries are read and dropped unanswered.
 
 use super::Shared;
 use crate::answer::{Context, Outcome, Transport};
@@ -39,8 +44,11 @@ pub const BATCH: usize = 32;
 /// The largest query accepted over UDP; anything longer is not a DNS query a resolver would send.
 const MAX_QUERY: usize = 4096;
 
-/// Serves one socket forever, a batch of datagrams at a time.
-pub fn serve(socket: UdpSocket, shared: Arc<Shared>) {
+/// Serves one socket forever, a batch of datagrams at a time; `worker` is this thread's heartbeat slot.
+pub fn serve(socket: UdpSocket, shared: Arc<Shared>, worker: usize) {
+    if let Err(error) = socket.set_read_timeout(Some(super::HEARTBEAT_INTERVAL)) {
+        tracing::warn!(%error, "UDP worker without a receive timeout: idle means stale");
+    }
     let fd = socket.as_raw_fd();
     let mut buffers = vec![[0u8; MAX_QUERY]; BATCH];
     let mut receive_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
@@ -50,6 +58,7 @@ pub fn serve(socket: UdpSocket, shared: Arc<Shared>) {
     let mut received: Vec<(usize, Option<SocketAddr>)> = Vec::with_capacity(BATCH);
     let mut rng = SplitMix64::new(rand::random());
     loop {
+        shared.liveness.beat(worker);
         received.clear();
         {
             let mut slices: Vec<[IoSliceMut<'_>; 1]> = buffers
@@ -74,6 +83,9 @@ pub fn serve(socket: UdpSocket, shared: Arc<Shared>) {
                     continue;
                 }
             }
+        }
+        if !shared.liveness.is_serving() {
+            continue;
         }
         for (index, (len, peer)) in received.iter().enumerate() {
             let Some(peer) = *peer else { continue };

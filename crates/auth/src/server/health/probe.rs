@@ -1,8 +1,9 @@
-//! One health check, done: an HTTP/1.1 GET (over TLS for HTTPS), a TCP connect, or a DNS query over
-//! UDP. Each returns an [`Outcome`]; the caller bounds it with the check's timeout.
+//! One health check, done: an HTTP/1.1 GET (over TLS for HTTPS), a TCP connect, a DNS query over
+//! UDP, or an external command. Each returns an [`Outcome`]; the caller bounds it with the check's
+//! timeout (dropping a command's future kills the command).
 
 use crate::health::check::parse_status_line;
-use crate::health::{DnsProbe, Failure, HttpProbe, Outcome, Probe};
+use crate::health::{CommandProbe, DnsProbe, Failure, HttpProbe, Outcome, Probe};
 use globe_dns::{Class, Header, Message, MessageBuilder, Question, Writer};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,7 +48,7 @@ impl Prober {
                 }
                 client
             }),
-            Probe::Tcp { .. } | Probe::Dns(_) => None,
+            Probe::Tcp { .. } | Probe::Dns(_) | Probe::Command(_) => None,
         };
         Prober {
             probe: probe.clone(),
@@ -61,6 +62,7 @@ impl Prober {
             Probe::Http(http) => self.http(http).await,
             Probe::Tcp { address } => TcpStream::connect(address).await.map(drop).map_err(io),
             Probe::Dns(dns) => dns_query(dns).await,
+            Probe::Command(command) => run_command(command).await,
         };
         match result {
             Ok(()) => Outcome::Success,
@@ -177,6 +179,28 @@ async fn dns_query(dns: &DnsProbe) -> Result<(), Failure> {
         } else {
             Err(Failure::Rcode(rcode))
         };
+    }
+}
+
+/// Runs the command with no input and its output discarded; exit status 0 passes. The child is
+/// killed if this future is dropped (the check's timeout), and reaped by tokio.
+async fn run_command(command: &CommandProbe) -> Result<(), Failure> {
+    let Some((program, arguments)) = command.argv.split_first() else {
+        return Err(Failure::Io(std::io::ErrorKind::InvalidInput));
+    };
+    let status = tokio::process::Command::new(program)
+        .args(arguments)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status()
+        .await
+        .map_err(|error| Failure::Io(error.kind()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure::Exit(status.code()))
     }
 }
 

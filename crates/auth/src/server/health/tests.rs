@@ -669,3 +669,36 @@ async fn first_checks_spread_over_the_interval() {
         "first checks per 100 ms: {buckets:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_checks_pass_on_exit_zero_and_are_killed_on_timeout() {
+    use crate::health::check::CommandProbe;
+    let command = |argv: &[&str]| {
+        Prober::new(&Probe::Command(CommandProbe {
+            argv: argv.iter().map(|a| a.to_string()).collect(),
+        }))
+    };
+    assert_eq!(
+        command(&["/bin/sh", "-c", "exit 0"]).check().await,
+        Outcome::Success
+    );
+    assert_eq!(
+        command(&["/bin/sh", "-c", "exit 3"]).check().await,
+        Outcome::Failure(crate::health::Failure::Exit(Some(3)))
+    );
+    assert!(matches!(
+        command(&["/nonexistent/program"]).check().await,
+        Outcome::Failure(crate::health::Failure::Io(_))
+    ));
+    // A command that runs over its timeout is killed when the check's future is dropped.
+    let dir = std::env::temp_dir().join(format!("globe-command-check-{}", std::process::id()));
+    let _ = std::fs::remove_file(&dir);
+    let marker = dir.display().to_string();
+    let slow = command(&["/bin/sh", "-c", &format!("sleep 1; touch {marker}")]);
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_millis(100), slow.check()).await;
+    assert!(result.is_err(), "timed out");
+    assert!(started.elapsed() < Duration::from_millis(500));
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!(!dir.exists(), "the command was killed before it finished");
+}
