@@ -1,6 +1,17 @@
-//! `globe bgp` against BIRD 2 in network namespaces: Established with 4-octet ASNs both ways, IPv4 and
-//! IPv6 routes with communities and large communities visible in `birdc show route all`, BIRD's routes
-//! in `globe bgp show routes`, and a withdrawal leaving BIRD's table.
+//! `globe bgp` against BIRD 2 in a pair of network namespaces:
+//!
+//! ```text
+//!   globe-bgp-bird-a-<pid>                              globe-bgp-bird-b-<pid>
+//!   globe bgp, AS 4200000001                            bird, AS 4200000002
+//!   198.51.100.1  ── TCP-MD5 "interop-key" ──────────── 198.51.100.2    protocol globe
+//!   198.51.100.5  ── TCP-MD5 keys that differ ───────── 198.51.100.6    protocol wrongkey (never up)
+//!   2001:db8:1::1/64           (one veth pair)          2001:db8:1::2/64
+//! ```
+//!
+//! Established both ways with 4-octet ASNs under TCP-MD5 (never with a wrong key), IPv4 and IPv6 routes
+//! with communities and large communities in `birdc show route all` and in `globe bgp show routes`,
+//! withdrawals both ways, route refresh both ways (`globe bgp refresh`, `birdc reload in`), and the
+//! hold timer (3 s) expiring when BIRD is stopped with SIGSTOP.
 //!
 //! Needs root and `bird` (Debian `bird2`); skipped with a message otherwise.
 
@@ -8,21 +19,36 @@ mod bgp_support;
 
 use bgp_support::*;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const BIRD_CONF: &str = r#"
 router id 198.51.100.2;
 protocol device {}
 protocol static static4 { ipv4; route 192.0.2.0/24 blackhole; }
 protocol static static6 { ipv6; route 2001:db8:200::/48 blackhole; }
+filter add_communities {
+    bgp_community.add((64500, 2));
+    bgp_large_community.add((4200000002, 2, 2));
+    accept;
+}
 protocol bgp globe {
     local 198.51.100.2 as 4200000002;
     neighbor 198.51.100.1 as 4200000001;
-    hold time 9;
-    connect retry time 2;
+    password "interop-key";
+    hold time 3;
+    keepalive time 1;
+    connect retry time 1;
     error wait time 1, 5;
-    ipv4 { import all; export all; };
-    ipv6 { import all; export all; next hop address 2001:db8:1::2; };
+    ipv4 { import all; export filter add_communities; };
+    ipv6 { import all; export filter add_communities; next hop address 2001:db8:1::2; };
+}
+protocol bgp wrongkey {
+    local 198.51.100.6 as 4200000002;
+    neighbor 198.51.100.5 as 4200000001;
+    password "bird-key";
+    connect retry time 1;
+    error wait time 1, 5;
+    ipv4 { import all; export none; };
 }
 "#;
 
@@ -30,15 +56,25 @@ const GLOBE_CONF: &str = r#"
 router_id = "198.51.100.1"
 asn = 4200000001
 listen = ["0.0.0.0:179"]
-hold_time = 9
+hold_time = 3
 connect_retry_seconds = 1
 
 [[neighbor]]
 address = "198.51.100.2"
 asn = 4200000002
+local_address = "198.51.100.1"
+password = "interop-key"
 import = "accept-all"
 export = "accept-all"
 next_hop_ipv6 = "2001:db8:1::1"
+
+[[neighbor]]
+address = "198.51.100.6"
+asn = 4200000002
+local_address = "198.51.100.5"
+password = "globe-key"
+import = "accept-all"
+export = "accept-all"
 
 [[originate]]
 prefix = "203.0.113.0/24"
@@ -51,6 +87,8 @@ communities = ["64500:6"]
 large_communities = ["4200000001:6:6"]
 "#;
 
+const BIRD: &str = "198.51.100.2";
+
 fn birdc(socket: &std::path::Path, command: &str) -> String {
     let output = Command::new("birdc")
         .arg("-s")
@@ -59,6 +97,10 @@ fn birdc(socket: &std::path::Path, command: &str) -> String {
         .output()
         .expect("birdc");
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn counter(globe: &Globe, name: &str) -> u64 {
+    globe.neighbor(BIRD)[name].as_u64().unwrap_or(0)
 }
 
 #[test]
@@ -72,10 +114,10 @@ fn globe_and_bird_exchange_routes_with_four_octet_asns() {
     link(
         &na,
         "veth-a",
-        &["198.51.100.1/24", "2001:db8:1::1/64"],
+        &["198.51.100.1/24", "198.51.100.5/24", "2001:db8:1::1/64"],
         &nb,
         "veth-b",
-        &["198.51.100.2/24", "2001:db8:1::2/64"],
+        &["198.51.100.2/24", "198.51.100.6/24", "2001:db8:1::2/64"],
     );
     let dir = TempDir::new("bgp-bird");
     let conf = dir.0.join("bird.conf");
@@ -100,7 +142,7 @@ fn globe_and_bird_exchange_routes_with_four_octet_asns() {
     };
     let globe = start_globe(&na, &dir.0, "globe", GLOBE_CONF);
     let up = wait_for(Duration::from_secs(30), || {
-        globe.state("198.51.100.2") == "Established"
+        globe.state(BIRD) == "Established"
             && birdc(&socket, "show protocols globe").contains("Established")
     });
     assert!(
@@ -110,6 +152,8 @@ fn globe_and_bird_exchange_routes_with_four_octet_asns() {
         birdc(&socket, "show protocols all globe"),
         bird.log()
     );
+    assert_eq!(globe.neighbor(BIRD)["four_octet_asn"], true);
+    assert_eq!(globe.neighbor(BIRD)["hold_time"], 3);
 
     // globe's routes in BIRD, with the 4-octet AS path and both community kinds.
     let arrived = wait_for(Duration::from_secs(10), || {
@@ -129,7 +173,7 @@ fn globe_and_bird_exchange_routes_with_four_octet_asns() {
         "{v6}"
     );
 
-    // BIRD's routes at globe.
+    // BIRD's routes at globe, with the communities BIRD's export filter added.
     assert!(
         wait_for(Duration::from_secs(10), || globe
             .route("192.0.2.0/24")
@@ -141,6 +185,17 @@ fn globe_and_bird_exchange_routes_with_four_octet_asns() {
     let route = globe.route("192.0.2.0/24").expect("route");
     assert_eq!(route["as_path"], serde_json::json!([4_200_000_002u32]));
     assert_eq!(route["next_hop"], "198.51.100.2");
+    assert_eq!(route["communities"], serde_json::json!(["64500:2"]));
+    assert_eq!(
+        route["large_communities"],
+        serde_json::json!(["4200000002:2:2"])
+    );
+    let route = globe.route("2001:db8:200::/48").expect("route");
+    assert_eq!(route["next_hop"], "2001:db8:1::2");
+    assert_eq!(
+        route["large_communities"],
+        serde_json::json!(["4200000002:2:2"])
+    );
 
     // A withdrawal leaves BIRD's table with the session up.
     globe.ask(&["withdraw", "203.0.113.0/24"]);
@@ -152,16 +207,60 @@ fn globe_and_bird_exchange_routes_with_four_octet_asns() {
     assert!(birdc(&socket, "show protocols globe").contains("Established"));
 
     // Route refresh from globe: BIRD answers and nothing changes.
-    let before = globe.neighbor("198.51.100.2")["updates_in"]
-        .as_u64()
-        .unwrap_or(0);
-    globe.ask(&["refresh", "198.51.100.2"]);
-    assert!(wait_for(Duration::from_secs(5), || globe
-        .neighbor("198.51.100.2")["updates_in"]
-        .as_u64()
-        .unwrap_or(0)
-        > before));
+    let before = counter(&globe, "updates_in");
+    globe.ask(&["refresh", BIRD]);
+    assert!(wait_for(Duration::from_secs(5), || counter(
+        &globe,
+        "updates_in"
+    ) > before));
     assert!(globe.route("192.0.2.0/24").is_some());
+
+    // Route refresh from BIRD (`reload in` sends ROUTE-REFRESH): globe re-sends its Adj-RIB-Out.
+    let refreshes = counter(&globe, "refreshes_in");
+    let sent = counter(&globe, "updates_out");
+    birdc(&socket, "reload in globe");
+    assert!(
+        wait_for(Duration::from_secs(5), || counter(&globe, "refreshes_in")
+            > refreshes
+            && counter(&globe, "updates_out") > sent),
+        "BIRD's ROUTE-REFRESH not answered: {}",
+        globe.neighbor(BIRD)
+    );
+    assert!(birdc(&socket, "show route").contains("2001:db8:100::/48"));
+
+    // BIRD withdraws (its static protocol goes down): the route leaves globe.
+    birdc(&socket, "disable static4");
+    assert!(
+        wait_for(Duration::from_secs(5), || globe
+            .route("192.0.2.0/24")
+            .is_none()),
+        "BIRD's withdrawal not seen by globe"
+    );
+
+    // The keys of the second session differ: never Established on either side.
+    let wrong = globe.neighbor("198.51.100.6");
+    assert_eq!(wrong["established_count"], 0, "{wrong}");
+    assert!(!birdc(&socket, "show protocols wrongkey").contains("Established"));
+
+    // Hold timer: BIRD stopped, globe gives up within the hold time (3 s) and a margin.
+    bird.signal("STOP");
+    let stopped = Instant::now();
+    let down = wait_for(Duration::from_secs(8), || {
+        globe.state(BIRD) != "Established"
+    });
+    let elapsed = stopped.elapsed();
+    let reason = globe.neighbor(BIRD)["last_error"].clone();
+    bird.signal("CONT");
+    assert!(down, "globe still Established after SIGSTOP");
+    assert!(elapsed <= Duration::from_millis(4500), "{elapsed:?}");
+    assert!(
+        reason
+            .as_str()
+            .unwrap_or("")
+            .to_lowercase()
+            .contains("hold"),
+        "{reason}"
+    );
     drop(globe);
     drop(bird);
 }

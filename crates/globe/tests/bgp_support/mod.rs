@@ -4,6 +4,8 @@
 //! killed by their PID, namespaces deleted by name.
 #![allow(dead_code)]
 
+pub mod peers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -68,12 +70,18 @@ impl Netns {
 
     /// Starts a process inside the namespace.
     pub fn spawn(&self, arguments: &[&str], log: &Path) -> Child {
+        self.spawn_with_env(arguments, log, &[])
+    }
+
+    /// Starts a process inside the namespace with extra environment variables.
+    pub fn spawn_with_env(&self, arguments: &[&str], log: &Path, env: &[(&str, &str)]) -> Child {
         let file = std::fs::File::create(log).expect("log file");
         let error = file.try_clone().expect("log file");
         Command::new("ip")
             .args(["netns", "exec", self.name.as_str()])
             .args(arguments)
             .env("GLOBE_LOG", "info,globe_speaker=debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(file)
             .stderr(error)
