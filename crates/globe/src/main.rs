@@ -6,6 +6,7 @@ mod bgp;
 mod dig;
 mod node;
 mod resolver;
+mod sim;
 mod zone;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
     Bgp(bgp::BgpArgs),
     /// One anycast PoP: `globe auth` and the BGP speaker, the announcement gated by the DNS health.
     Node(node::NodeArgs),
+    /// Internet-scale simulation on a CAIDA AS graph: catchments, what-ifs, hijacks, leaks, sweeps.
+    Sim(sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +54,6 @@ fn main() -> ExitCode {
         Command::Resolver(args) => resolver::run(args),
         Command::Bgp(args) => bgp::run(args),
         Command::Node(args) => node::run(args),
+        Command::Sim(args) => sim::run(args),
     }
 }

@@ -26,12 +26,17 @@
 pub mod analysis;
 pub mod announcement;
 pub mod asset;
+pub mod attack;
 pub mod caida;
+pub mod catchment;
 pub mod engine;
 pub mod forwarding;
+pub mod geo;
 pub mod graph;
 pub mod outcome;
+pub mod plot;
 pub mod policies;
+pub mod sweep;
 
 pub use announcement::{Announcement, Seed, SeedKind};
 pub use asset::{AsSet, UnknownAsn};
