@@ -9,7 +9,7 @@
 use crate::config::{Config, Neighbor};
 use crate::fib::FibHandle;
 use crate::mrt::MrtLog;
-use crate::session::SessionCommand;
+use crate::session::{Credit, SessionCommand};
 use crate::status::StatusTable;
 use globe_bgp::decision::{self, Candidate};
 use globe_bgp::fsm::Negotiated;
@@ -22,7 +22,7 @@ use globe_bgp::wire::{
 };
 use globe_bgp::{AddressFamily, Prefix};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -43,6 +43,8 @@ pub(crate) enum ToRouter {
         update: Update,
         action: Option<AttributeAction>,
         raw: Vec<u8>,
+        /// Holds the UPDATE's bytes against its connection's read budget until it is processed.
+        credit: Credit,
     },
     /// A ROUTE-REFRESH from an established session.
     RouteRefresh {
@@ -146,11 +148,6 @@ struct Established {
     negotiated: Negotiated,
     local: SocketAddr,
     remote: SocketAddr,
-    /// Prefixes the peer announced and has not withdrawn (before import policy).
-    received: HashSet<Prefix>,
-    /// Per family, for the prefix limit.
-    received_ipv4: u32,
-    received_ipv6: u32,
     /// During an enhanced route refresh (RFC 7313 §4): the routes not re-announced yet.
     stale: Option<HashSet<Prefix>>,
     /// Our own next hops on this session.
@@ -166,8 +163,6 @@ pub(crate) struct Router {
     sessions: Vec<mpsc::UnboundedSender<SessionCommand>>,
     established: Vec<Option<Established>>,
     originated: BTreeMap<Prefix, Origination>,
-    /// Every prefix in the Loc-RIB, in order (for `show routes`, MRT dumps and longest match).
-    loc_prefixes: BTreeSet<Prefix>,
     status: StatusTable,
     fib: Option<FibHandle>,
     mrt: MrtLog,
@@ -207,7 +202,6 @@ impl Router {
             sessions,
             established,
             originated,
-            loc_prefixes: BTreeSet::new(),
             status,
             fib,
             mrt,
@@ -256,6 +250,7 @@ impl Router {
                     update,
                     action,
                     raw,
+                    credit: _credit,
                 } => self.receive_update(neighbor, generation, update, action, &raw),
                 ToRouter::RouteRefresh {
                     neighbor,
@@ -325,9 +320,6 @@ impl Router {
                 negotiated: up.negotiated,
                 local: up.local,
                 remote: up.remote,
-                received: HashSet::new(),
-                received_ipv4: 0,
-                received_ipv6: 0,
                 stale: None,
                 self_next_hops,
                 next_hop_self,
@@ -393,45 +385,41 @@ impl Router {
             return;
         }
         let families = &established.negotiated.families;
-        let wanted = |prefix: &Prefix| {
-            families.contains(&if prefix.is_ipv4() {
-                AddressFamily::IPV4_UNICAST
-            } else {
-                AddressFamily::IPV6_UNICAST
-            })
-        };
+        let ipv4 = families.contains(&AddressFamily::IPV4_UNICAST);
+        let ipv6 = families.contains(&AddressFamily::IPV6_UNICAST);
+        let wanted = |prefix: &Prefix| if prefix.is_ipv4() { ipv4 } else { ipv6 };
+        let mut update = update;
+        // The NLRI field (IPv4) is taken as decoded; MP_REACH_NLRI's prefixes are added.
+        let mut announced = std::mem::take(&mut update.nlri);
+        announced.retain(|prefix| wanted(prefix));
+        if let Some(reach) = update.mp_reach() {
+            announced.extend(reach.nlri.prefixes().iter().filter(|p| wanted(p)));
+        }
         let mut withdrawn: Vec<Prefix> = update.withdrawals().filter(|p| wanted(p)).collect();
-        let mut announced: Vec<Prefix> = update.announced().filter(|p| wanted(p)).collect();
         if action == Some(AttributeAction::TreatAsWithdraw) {
             // RFC 7606 §2: every prefix of the UPDATE is withdrawn, the session stays up.
             withdrawn.append(&mut announced);
         }
-        for prefix in &withdrawn {
-            if established.received.remove(prefix) {
-                if prefix.is_ipv4() {
-                    established.received_ipv4 = established.received_ipv4.saturating_sub(1);
-                } else {
-                    established.received_ipv6 = established.received_ipv6.saturating_sub(1);
-                }
-            }
-            if let Some(stale) = established.stale.as_mut() {
-                stale.remove(prefix);
-            }
-        }
-        for prefix in &announced {
-            if established.received.insert(*prefix) {
-                if prefix.is_ipv4() {
-                    established.received_ipv4 += 1;
-                } else {
-                    established.received_ipv6 += 1;
-                }
-            }
-            if let Some(stale) = established.stale.as_mut() {
+        if let Some(stale) = established.stale.as_mut() {
+            for prefix in withdrawn.iter().chain(&announced) {
                 stale.remove(prefix);
             }
         }
         let peer = established.peer;
-        // Maximum prefixes (RFC 4486 §4): the session machine sends the Cease and closes.
+        let changes = if announced.is_empty() {
+            self.rib
+                .update(peer, &[], &PathAttributes::default(), &withdrawn)
+        } else {
+            let attributes =
+                PathAttributes::from_wire_owned(std::mem::take(&mut update.attributes));
+            self.rib
+                .update_owned(peer, &announced, attributes, &withdrawn)
+        };
+        if let Ok(changes) = changes {
+            self.distribute(&changes);
+        }
+        // Maximum prefixes (RFC 4486 §4), counted before import policy: the session machine sends the
+        // Cease and closes.
         if let Some(limit) = self
             .config
             .neighbor
@@ -439,11 +427,17 @@ impl Router {
             .and_then(|n| n.max_prefix)
         {
             let over = [
-                (AddressFamily::IPV4_UNICAST, established.received_ipv4),
-                (AddressFamily::IPV6_UNICAST, established.received_ipv6),
+                (
+                    AddressFamily::IPV4_UNICAST,
+                    self.rib.received_count(peer, false),
+                ),
+                (
+                    AddressFamily::IPV6_UNICAST,
+                    self.rib.received_count(peer, true),
+                ),
             ]
             .into_iter()
-            .find(|&(_, count)| count > limit.limit);
+            .find(|&(_, count)| count > limit.limit as usize);
             if let Some((family, _)) = over {
                 if let Some(session) = self.sessions.get(neighbor) {
                     let _ = session.send(SessionCommand::PrefixLimit {
@@ -453,14 +447,6 @@ impl Router {
                     });
                 }
             }
-        }
-        let attributes = if announced.is_empty() {
-            PathAttributes::default()
-        } else {
-            PathAttributes::from_wire(&update.attributes)
-        };
-        if let Ok(changes) = self.rib.update(peer, &announced, &attributes, &withdrawn) {
-            self.distribute(&changes);
         }
     }
 
@@ -513,11 +499,11 @@ impl Router {
             RouteRefreshSubtype::BeginningOfRefresh => {
                 // RFC 7313 §4: every route of the family is stale until re-announced or EoRR.
                 let family = refresh.family;
-                let stale: HashSet<Prefix> = established
-                    .received
-                    .iter()
+                let stale: HashSet<Prefix> = self
+                    .rib
+                    .received_prefixes(established.peer)
+                    .into_iter()
                     .filter(|prefix| prefix.afi() == family.afi)
-                    .copied()
                     .collect();
                 established.stale = Some(stale);
             }
@@ -526,15 +512,6 @@ impl Router {
                     return;
                 };
                 let stale: Vec<Prefix> = stale.into_iter().collect();
-                for prefix in &stale {
-                    if established.received.remove(prefix) {
-                        if prefix.is_ipv4() {
-                            established.received_ipv4 = established.received_ipv4.saturating_sub(1);
-                        } else {
-                            established.received_ipv6 = established.received_ipv6.saturating_sub(1);
-                        }
-                    }
-                }
                 let peer = established.peer;
                 if let Ok(changes) = self
                     .rib
@@ -620,7 +597,6 @@ impl Router {
         for change in changes {
             match &change.new {
                 Some(route) => {
-                    self.loc_prefixes.insert(change.prefix);
                     if let Some(fib) = &self.fib {
                         match kernel_next_hop(change.prefix, route) {
                             Some(gateway) => fib.replace(change.prefix, gateway),
@@ -630,7 +606,6 @@ impl Router {
                     }
                 }
                 None => {
-                    self.loc_prefixes.remove(&change.prefix);
                     if let Some(fib) = &self.fib {
                         if change
                             .old
@@ -775,9 +750,9 @@ impl Router {
             })
             .collect();
         let routes = self
-            .loc_prefixes
-            .iter()
-            .map(|prefix| (*prefix, self.rib.routes(prefix)));
+            .sorted_prefixes()
+            .into_iter()
+            .map(|prefix| (prefix, self.rib.routes(&prefix)));
         self.mrt
             .dump_rib(self.config.router_id, self.config.asn, &peers, routes);
     }
@@ -789,7 +764,7 @@ impl Router {
             Query::Neighbors => self.neighbors_json(),
             Query::Routes(prefix) => {
                 let prefixes: Vec<Prefix> = match prefix {
-                    None => self.loc_prefixes.iter().copied().collect(),
+                    None => self.sorted_prefixes(),
                     Some(prefix) => self.longest_match(prefix).into_iter().collect(),
                 };
                 let routes: Vec<Value> = prefixes
@@ -813,6 +788,13 @@ impl Router {
         }
     }
 
+    /// Every prefix in the Loc-RIB, in order.
+    fn sorted_prefixes(&self) -> Vec<Prefix> {
+        let mut prefixes: Vec<Prefix> = self.rib.prefixes().collect();
+        prefixes.sort_unstable();
+        prefixes
+    }
+
     fn longest_match(&self, prefix: &Prefix) -> Option<Prefix> {
         (0..=prefix.length()).rev().find_map(|length| {
             let candidate = Prefix::new_truncating(prefix.address(), length).ok()?;
@@ -830,20 +812,12 @@ impl Router {
                 let established = self.established.get(index).and_then(Option::as_ref);
                 let (received, accepted, advertised) = match established {
                     Some(established) => {
-                        let accepted = established
-                            .received
-                            .iter()
-                            .filter(|prefix| {
-                                self.rib
-                                    .routes(prefix)
-                                    .iter()
-                                    .any(|route| route.peer == established.peer)
-                            })
-                            .count();
+                        let peer = established.peer;
                         (
-                            established.received.len(),
-                            accepted,
-                            self.rib.advertised_count(established.peer),
+                            self.rib.received_count(peer, false)
+                                + self.rib.received_count(peer, true),
+                            self.rib.accepted_count(peer),
+                            self.rib.advertised_count(peer),
                         )
                     }
                     None => (0, 0, 0),

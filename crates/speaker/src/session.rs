@@ -7,10 +7,11 @@
 //! the router's encoded UPDATEs to the peer.
 //!
 //! Reading is done by a small task per connection that cuts the byte stream into messages with
-//! `wire::header::frame_length`; decoding happens here, with the options the OPENs negotiated. An
-//! outgoing connection is made by a task per attempt (with the source address, TCP-MD5 key and TTL /
-//! GTSM options set before `connect`); incoming connections arrive from the listeners
-//! (`crate::listener`), already checked to come from the neighbour's address.
+//! `wire::header::frame_length`; decoding happens here, with the options the OPENs negotiated. The
+//! reader stops reading while too many of its bytes are unprocessed ([`Credit`]), so a fast peer is
+//! held back by TCP rather than by memory. An outgoing connection is made by a task per attempt (with
+//! the source address, TCP-MD5 key and TTL / GTSM options set before `connect`); incoming connections
+//! arrive from the listeners (`crate::listener`), already checked to come from the neighbour's address.
 
 use crate::config::Neighbor;
 use crate::glue;
@@ -24,11 +25,13 @@ use globe_bgp::{AddressFamily, DecodeOptions, Message, MessageError};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 
 /// How long a closing connection may take to deliver what was written (our NOTIFICATION) before its
@@ -38,6 +41,46 @@ const CLOSE_LINGER: Duration = Duration::from_secs(3);
 /// A write that takes longer than this (the peer stopped reading) fails the connection, unless the
 /// negotiated hold time is longer.
 const MIN_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Flow control of one connection's input: bytes of messages read but not yet processed (decoded, and
+/// for UPDATEs applied to the RIB by the router). Above the high mark the reader stops reading the
+/// socket, so TCP pushes back on the peer (as BIRD does) instead of decoded UPDATEs piling up in
+/// memory; it resumes below the low mark.
+const INFLIGHT_HIGH: usize = 256 * 1024;
+const INFLIGHT_LOW: usize = 128 * 1024;
+
+/// One connection's bytes in flight (see [`INFLIGHT_HIGH`]).
+#[derive(Debug, Default)]
+struct Inflight {
+    bytes: AtomicUsize,
+    resume: Notify,
+}
+
+/// One message's share of its connection's bytes in flight, released when dropped: by the session
+/// task once the message is handled, or by the router once an UPDATE is applied.
+#[derive(Debug)]
+pub(crate) struct Credit {
+    inflight: Arc<Inflight>,
+    bytes: usize,
+}
+
+impl Credit {
+    fn new(inflight: &Arc<Inflight>, bytes: usize) -> Credit {
+        inflight.bytes.fetch_add(bytes, Ordering::AcqRel);
+        Credit {
+            inflight: Arc::clone(inflight),
+            bytes,
+        }
+    }
+}
+
+impl Drop for Credit {
+    fn drop(&mut self) {
+        let before = self.inflight.bytes.fetch_sub(self.bytes, Ordering::AcqRel);
+        if before >= INFLIGHT_LOW && before.saturating_sub(self.bytes) < INFLIGHT_LOW {
+            self.inflight.resume.notify_one();
+        }
+    }
+}
 
 /// Commands to a neighbour's task.
 #[derive(Debug)]
@@ -76,6 +119,7 @@ enum Internal {
     Frame {
         connection: u64,
         bytes: Vec<u8>,
+        credit: Credit,
     },
     FramingError {
         connection: u64,
@@ -119,7 +163,7 @@ pub(crate) struct NeighborTask {
     /// Generation of the current (or last) Established session; the router tags its messages with it.
     generation: u64,
     /// The UPDATE just given to the machine as event 27.
-    pending_update: Option<(Update, Option<AttributeAction>, Vec<u8>)>,
+    pending_update: Option<(Update, Option<AttributeAction>, Vec<u8>, Credit)>,
     /// Connections whose write failed during the last round of actions.
     failed: Vec<u64>,
 }
@@ -337,9 +381,13 @@ impl NeighborTask {
                     }
                 }
             }
-            Internal::Frame { connection, bytes } => {
+            Internal::Frame {
+                connection,
+                bytes,
+                credit,
+            } => {
                 if let Some(index) = self.machine_of_connection(connection) {
-                    self.frame(index, bytes).await;
+                    self.frame(index, bytes, credit).await;
                 }
             }
             Internal::FramingError { connection, error } => {
@@ -363,7 +411,8 @@ impl NeighborTask {
     }
 
     /// One whole message from machine `index`'s connection.
-    async fn frame(&mut self, index: usize, bytes: Vec<u8>) {
+    /// `credit` is released when this returns, or with the UPDATE once the router applied it.
+    async fn frame(&mut self, index: usize, bytes: Vec<u8>, credit: Credit) {
         let Some(options) = self
             .machines
             .get(index)
@@ -406,7 +455,7 @@ impl NeighborTask {
                                 status.attribute_errors += 1;
                             }
                         });
-                        self.pending_update = Some((update, action, bytes));
+                        self.pending_update = Some((update, action, bytes, credit));
                         Event::UpdateMsg
                     }
                     Message::Notification(notification) => {
@@ -608,13 +657,14 @@ impl NeighborTask {
                 }
             }
             Action::ProcessUpdate => {
-                if let Some((update, action, raw)) = self.pending_update.take() {
+                if let Some((update, action, raw, credit)) = self.pending_update.take() {
                     self.router.send(ToRouter::Update {
                         neighbor: self.index,
                         generation: self.generation,
                         update,
                         action,
                         raw,
+                        credit,
                     });
                 }
             }
@@ -822,15 +872,22 @@ fn linger(connection: Connection) {
 }
 
 /// Reads messages from one connection until it closes; frames are cut with the most permissive
-/// length limit (65535) and checked against the negotiated one when decoded.
+/// length limit (65535) and checked against the negotiated one when decoded. Each frame carries a
+/// [`Credit`]; while more than [`INFLIGHT_HIGH`] bytes are unprocessed the socket is not read.
 async fn read_loop(id: u64, mut reader: OwnedReadHalf, sender: mpsc::UnboundedSender<Internal>) {
     let framing = DecodeOptions {
         four_octet_asn: true,
         extended_message: true,
         mrt_rib_family: None,
     };
+    let inflight = Arc::new(Inflight::default());
     let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
     loop {
+        while inflight.bytes.load(Ordering::Acquire) > INFLIGHT_HIGH {
+            // `notify_one` keeps a wakeup for a waiter yet to come, so none is lost between the
+            // check and the wait; a stale one only costs another check.
+            inflight.resume.notified().await;
+        }
         let mut start = 0;
         loop {
             let rest = buffer.get(start..).unwrap_or_default();
@@ -838,10 +895,12 @@ async fn read_loop(id: u64, mut reader: OwnedReadHalf, sender: mpsc::UnboundedSe
                 Ok(Some(length)) if rest.len() >= length => {
                     let bytes = rest.get(..length).unwrap_or_default().to_vec();
                     start += length;
+                    let credit = Credit::new(&inflight, length);
                     if sender
                         .send(Internal::Frame {
                             connection: id,
                             bytes,
+                            credit,
                         })
                         .is_err()
                     {
@@ -934,4 +993,59 @@ pub(crate) fn configure_socket(
         sockopt::set_min_ttl(&fd.as_raw_fd(), ipv6, sockopt::GTSM_MIN_TTL)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reader stops reading once INFLIGHT_HIGH bytes are unprocessed, and goes on when the
+    /// credits are released.
+    #[tokio::test(flavor = "current_thread")]
+    async fn reader_stops_while_its_input_is_unprocessed() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let mut client = TcpStream::connect(address).await.expect("connect");
+        let (server, _) = listener.accept().await.expect("accept");
+        let (reader, _writer) = server.into_split();
+        let (sender, mut frames) = mpsc::unbounded_channel();
+        let reader = tokio::spawn(read_loop(1, reader, sender));
+        let keepalive = Message::Keepalive
+            .to_bytes(&DecodeOptions::default())
+            .expect("keepalive");
+        let total = 4 * INFLIGHT_HIGH / keepalive.len();
+        let stream: Vec<u8> = keepalive.repeat(total);
+        let writer = tokio::spawn(async move {
+            client.write_all(&stream).await.expect("write");
+            client
+        });
+        // Hold every credit: the reader must stop a read buffer or so past the high mark.
+        let mut held = Vec::new();
+        loop {
+            match tokio::time::timeout(Duration::from_millis(300), frames.recv()).await {
+                Ok(Some(Internal::Frame { credit, .. })) => held.push(credit),
+                Ok(other) => panic!("unexpected {other:?}"),
+                Err(_) => break,
+            }
+        }
+        let limit = (INFLIGHT_HIGH + (1 << 17)) / keepalive.len();
+        assert!(
+            !held.is_empty() && held.len() <= limit,
+            "{} frames held",
+            held.len()
+        );
+        // Released, everything arrives.
+        let mut count = held.len();
+        held.clear();
+        while count < total {
+            match tokio::time::timeout(Duration::from_secs(5), frames.recv()).await {
+                Ok(Some(Internal::Frame { .. })) => count += 1,
+                other => panic!("after {count} frames: {other:?}"),
+            }
+        }
+        drop(writer.await.expect("writer"));
+        reader.abort();
+    }
 }

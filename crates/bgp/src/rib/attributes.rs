@@ -7,12 +7,14 @@
 //! and hash-conses it: a route then costs a pointer, and equality of two routes' attributes is usually a
 //! pointer comparison.
 
+use super::prefix_map::FastHash;
 use crate::wire::as_path::reconstruct_as4_path;
 use crate::wire::{
     Aggregator, AsPath, AttributeValue, Community, ExtendedCommunity, LargeCommunity, NextHop,
     Origin, PathAttribute,
 };
-use std::collections::HashSet;
+use std::collections::hash_map::{Entry, HashMap, RandomState};
+use std::hash::BuildHasher;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -78,32 +80,39 @@ impl PathAttributes {
     /// next hop, becomes [`PathAttributes::next_hop`]. A repeated attribute keeps its first value (the
     /// decoder already discards repeats, RFC 7606 §3(g)).
     pub fn from_wire(attributes: &[PathAttribute]) -> PathAttributes {
+        PathAttributes::from_wire_owned(attributes.to_vec())
+    }
+
+    /// [`PathAttributes::from_wire`] taking the decoded attributes by value, so that their lists (AS
+    /// path, communities) are moved rather than copied.
+    pub fn from_wire_owned(attributes: Vec<PathAttribute>) -> PathAttributes {
         let mut result = PathAttributes::default();
         let (mut as4_path, mut as4_aggregator, mut mp_next_hop) = (None, None, None);
         for attribute in attributes {
-            match &attribute.value {
-                AttributeValue::Origin(origin) => result.origin = *origin,
-                AttributeValue::AsPath(path) => result.as_path = path.clone(),
+            match attribute.value {
+                AttributeValue::Origin(origin) => result.origin = origin,
+                AttributeValue::AsPath(path) => result.as_path = path,
                 AttributeValue::NextHop(address) => {
-                    result.next_hop.get_or_insert(NextHop::Ipv4(*address));
+                    result.next_hop.get_or_insert(NextHop::Ipv4(address));
                 }
-                AttributeValue::MultiExitDisc(value) => result.med = Some(*value),
-                AttributeValue::LocalPref(value) => result.local_pref = Some(*value),
+                AttributeValue::MultiExitDisc(value) => result.med = Some(value),
+                AttributeValue::LocalPref(value) => result.local_pref = Some(value),
                 AttributeValue::AtomicAggregate => result.atomic_aggregate = true,
-                AttributeValue::Aggregator(aggregator) => result.aggregator = Some(*aggregator),
-                AttributeValue::Communities(list) => result.communities = list.clone(),
-                AttributeValue::OriginatorId(id) => result.originator_id = Some(*id),
-                AttributeValue::ClusterList(list) => result.cluster_list = list.clone(),
-                AttributeValue::MpReach(reach) => mp_next_hop = Some(reach.next_hop.clone()),
+                AttributeValue::Aggregator(aggregator) => result.aggregator = Some(aggregator),
+                AttributeValue::Communities(list) => result.communities = list,
+                AttributeValue::OriginatorId(id) => result.originator_id = Some(id),
+                AttributeValue::ClusterList(list) => result.cluster_list = list,
+                AttributeValue::MpReach(reach) => mp_next_hop = Some(reach.next_hop),
                 AttributeValue::MpUnreach(_) => {}
-                AttributeValue::ExtendedCommunities(list) => {
-                    result.extended_communities = list.clone()
-                }
+                AttributeValue::ExtendedCommunities(list) => result.extended_communities = list,
                 AttributeValue::As4Path(path) => as4_path = Some(path),
                 AttributeValue::As4Aggregator(aggregator) => as4_aggregator = Some(aggregator),
-                AttributeValue::LargeCommunities(list) => result.large_communities = list.clone(),
-                AttributeValue::OnlyToCustomer(asn) => result.only_to_customer = Some(*asn),
-                AttributeValue::Unknown { .. } => result.other.push(attribute.clone()),
+                AttributeValue::LargeCommunities(list) => result.large_communities = list,
+                AttributeValue::OnlyToCustomer(asn) => result.only_to_customer = Some(asn),
+                value @ AttributeValue::Unknown { .. } => result.other.push(PathAttribute {
+                    flags: attribute.flags,
+                    value,
+                }),
             }
         }
         if result.next_hop.is_none() {
@@ -112,9 +121,9 @@ impl PathAttributes {
         if as4_path.is_some() || as4_aggregator.is_some() {
             let (path, aggregator) = reconstruct_as4_path(
                 &result.as_path,
-                as4_path,
+                as4_path.as_ref(),
                 result.aggregator.as_ref(),
-                as4_aggregator,
+                as4_aggregator.as_ref(),
             );
             result.as_path = path;
             result.aggregator = aggregator;
@@ -217,9 +226,16 @@ impl PathAttributes {
 
 /// Hash-consing table for [`PathAttributes`]: [`AttributeTable::intern`] returns the one shared `Arc`
 /// for each distinct value. Entries no route uses any more are dropped by [`AttributeTable::purge`].
+///
+/// Each set is hashed once, with a randomly keyed SipHash (peers choose attributes), and the table is
+/// keyed by that 64-bit hash, so growing the table rehashes integers rather than whole attribute sets.
+/// Two different sets with the same hash (not expected in practice) share the key: the later ones go to
+/// `collisions`, searched only when the hash matches and the value does not.
 #[derive(Debug, Default)]
 pub struct AttributeTable {
-    entries: HashSet<Arc<PathAttributes>>,
+    entries: HashMap<u64, Arc<PathAttributes>, FastHash>,
+    collisions: Vec<(u64, Arc<PathAttributes>)>,
+    hasher: RandomState,
     /// Size after the last purge, to purge again only once the table has doubled.
     purged_at: usize,
 }
@@ -232,44 +248,78 @@ impl AttributeTable {
 
     /// The shared copy of `attributes`.
     pub fn intern(&mut self, attributes: PathAttributes) -> Arc<PathAttributes> {
-        if let Some(existing) = self.entries.get(&attributes) {
-            return Arc::clone(existing);
+        let hash = self.hasher.hash_one(&attributes);
+        if let Some(existing) = self.find(hash, &attributes) {
+            return existing;
         }
         let shared = Arc::new(attributes);
-        self.entries.insert(Arc::clone(&shared));
-        self.maybe_purge();
+        self.insert(hash, Arc::clone(&shared));
         shared
     }
 
     /// The shared copy of an attribute set already behind an `Arc` (no copy when it is already the
     /// table's).
     pub fn intern_arc(&mut self, attributes: &Arc<PathAttributes>) -> Arc<PathAttributes> {
-        if let Some(existing) = self.entries.get(&**attributes) {
-            return Arc::clone(existing);
+        let hash = self.hasher.hash_one(&**attributes);
+        if let Some(existing) = self.find(hash, attributes) {
+            return existing;
         }
-        self.entries.insert(Arc::clone(attributes));
-        self.maybe_purge();
+        self.insert(hash, Arc::clone(attributes));
         Arc::clone(attributes)
+    }
+
+    fn find(&self, hash: u64, attributes: &PathAttributes) -> Option<Arc<PathAttributes>> {
+        let existing = self.entries.get(&hash)?;
+        if **existing == *attributes {
+            return Some(Arc::clone(existing));
+        }
+        self.collisions
+            .iter()
+            .find(|(other, entry)| *other == hash && **entry == *attributes)
+            .map(|(_, entry)| Arc::clone(entry))
+    }
+
+    fn insert(&mut self, hash: u64, attributes: Arc<PathAttributes>) {
+        match self.entries.entry(hash) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(attributes);
+            }
+            Entry::Occupied(_) => self.collisions.push((hash, attributes)),
+        }
+        self.maybe_purge();
     }
 
     /// Distinct attribute sets held.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.collisions.len()
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.collisions.is_empty()
     }
 
     /// Drops the sets only the table still holds.
     pub fn purge(&mut self) {
-        self.entries.retain(|entry| Arc::strong_count(entry) > 1);
-        self.purged_at = self.entries.len();
+        self.entries.retain(|_, entry| Arc::strong_count(entry) > 1);
+        self.collisions
+            .retain(|(_, entry)| Arc::strong_count(entry) > 1);
+        // A collision whose main entry went away takes its place.
+        let mut index = 0;
+        while index < self.collisions.len() {
+            let hash = self.collisions[index].0;
+            if self.entries.contains_key(&hash) {
+                index += 1;
+            } else {
+                let (hash, entry) = self.collisions.swap_remove(index);
+                self.entries.insert(hash, entry);
+            }
+        }
+        self.purged_at = self.len();
     }
 
     fn maybe_purge(&mut self) {
-        if self.entries.len() >= 2 * self.purged_at.max(1024) {
+        if self.len() >= 2 * self.purged_at.max(1024) {
             self.purge();
         }
     }

@@ -41,6 +41,11 @@ impl Rib {
         peer: PeerId,
         changes: &[Change],
     ) -> Result<OutgoingUpdates, RibError> {
+        let state = self.peer_state(peer).ok_or(RibError::UnknownPeer(peer))?;
+        if state.adj_rib_out.is_empty() && exports_nothing(state) {
+            // Nothing was sent and nothing will be (`reject-all`, or RFC 8212 on eBGP).
+            return Ok(OutgoingUpdates::default());
+        }
         let items: Vec<(Prefix, Option<Route>)> = changes
             .iter()
             .map(|change| (change.prefix, change.new.clone()))
@@ -169,6 +174,9 @@ impl Rib {
         if route.peer == peer {
             return None;
         }
+        if exports_nothing(target) {
+            return None;
+        }
         let source: &Peer = self.peer_state(route.peer)?;
         let to = target.config.relationship;
         // iBGP split horizon (RFC 4271 §9.2), independent of roles.
@@ -235,5 +243,13 @@ impl Rib {
             }
         }
         Some(self.attributes.intern(exported))
+    }
+}
+
+/// True when a peer's export policy (or RFC 8212's default without one) refuses every route.
+fn exports_nothing(target: &Peer) -> bool {
+    match &target.config.export {
+        Some(policy) => policy.term.is_empty() && policy.default == policy::Action::Reject,
+        None => policy::default_action(target.is_ebgp) == policy::Action::Reject,
     }
 }

@@ -163,6 +163,30 @@ struct Peer {
     adj_rib_out: PrefixMap<Arc<PathAttributes>>,
     pre_policy: PrefixMap<Arc<PathAttributes>>,
     rejected: u64,
+    /// Routes of this peer in `routes` (accepted by import), IPv4 and IPv6.
+    accepted: [usize; 2],
+    /// Prefixes the peer announces that import rejected (so received = accepted + filtered without a
+    /// per-peer set of everything received).
+    filtered: PrefixMap<()>,
+}
+
+impl Peer {
+    fn new(config: PeerConfig, is_ebgp: bool) -> Peer {
+        Peer {
+            config,
+            is_ebgp,
+            adj_rib_out: PrefixMap::new(),
+            pre_policy: PrefixMap::new(),
+            rejected: 0,
+            accepted: [0, 0],
+            filtered: PrefixMap::new(),
+        }
+    }
+}
+
+/// Index into [`Peer::accepted`].
+fn family_index(prefix: &Prefix) -> usize {
+    usize::from(!prefix.is_ipv4())
 }
 
 /// The RIB: Adj-RIB-In, Loc-RIB and Adj-RIB-Out of every peer. See the module documentation.
@@ -239,13 +263,7 @@ impl Rib {
         );
         local.relationship = None;
         local.import = Some(Arc::new(policy::Policy::accept_all()));
-        let local = Peer {
-            config: local,
-            is_ebgp: false,
-            adj_rib_out: PrefixMap::new(),
-            pre_policy: PrefixMap::new(),
-            rejected: 0,
-        };
+        let local = Peer::new(local, false);
         Rib {
             config,
             peers: vec![Some(local)],
@@ -267,13 +285,7 @@ impl Rib {
         if !is_ebgp {
             config.relationship = Some(Relationship::Internal);
         }
-        let peer = Peer {
-            config,
-            is_ebgp,
-            adj_rib_out: PrefixMap::new(),
-            pre_policy: PrefixMap::new(),
-            rejected: 0,
-        };
+        let peer = Peer::new(config, is_ebgp);
         match self.peers.iter().skip(1).position(Option::is_none) {
             Some(free) => {
                 self.peers[free + 1] = Some(peer);
@@ -303,6 +315,55 @@ impl Rib {
     /// Routes from a peer that import rejected since it was added.
     pub fn rejected_count(&self, peer: PeerId) -> u64 {
         self.peer_state(peer).map_or(0, |state| state.rejected)
+    }
+
+    /// Routes from a peer in the RIB now (accepted by import), IPv4 and IPv6 together.
+    pub fn accepted_count(&self, peer: PeerId) -> usize {
+        self.peer_state(peer)
+            .map_or(0, |state| state.accepted.iter().sum())
+    }
+
+    /// Prefixes a peer announces now, accepted or not by import, of one family (`ipv6` false: IPv4):
+    /// what a maximum-prefix limit counts.
+    pub fn received_count(&self, peer: PeerId, ipv6: bool) -> usize {
+        self.peer_state(peer).map_or(0, |state| {
+            let index = usize::from(ipv6);
+            let filtered = if ipv6 {
+                state.filtered.ipv6_len()
+            } else {
+                state.filtered.ipv4_len()
+            };
+            state.accepted.get(index).copied().unwrap_or(0) + filtered
+        })
+    }
+
+    /// Every prefix a peer announces now, accepted or not by import, in no particular order (for
+    /// marking them stale in an enhanced route refresh, RFC 7313).
+    pub fn received_prefixes(&self, peer: PeerId) -> Vec<Prefix> {
+        let Some(state) = self.peer_state(peer) else {
+            return Vec::new();
+        };
+        let mut prefixes: Vec<Prefix> = self
+            .routes
+            .iter()
+            .filter(|(_, slot)| slot.find(peer).is_some())
+            .map(|(prefix, _)| prefix)
+            .collect();
+        prefixes.extend(state.filtered.iter().map(|(prefix, _)| prefix));
+        prefixes
+    }
+
+    /// Every prefix in the Loc-RIB with its best route, IPv4 first, in no particular order within a
+    /// family.
+    pub fn iter(&self) -> impl Iterator<Item = (Prefix, Route)> + '_ {
+        self.routes
+            .iter()
+            .map(|(prefix, slot)| (prefix, slot.best_route()))
+    }
+
+    /// Every prefix in the Loc-RIB, IPv4 first, in no particular order within a family.
+    pub fn prefixes(&self) -> impl Iterator<Item = Prefix> + '_ {
+        self.routes.iter().map(|(prefix, _)| prefix)
     }
 
     /// Sets the table that origin validation uses (`None`: no ROV).
@@ -400,13 +461,38 @@ impl Rib {
         attributes: &PathAttributes,
         withdrawn: &[Prefix],
     ) -> Result<Vec<Change>, RibError> {
+        self.update_cow(peer, announced, Cow::Borrowed(attributes), withdrawn)
+    }
+
+    /// [`Rib::update`] with the attributes by value: a speaker that decoded them for this call saves
+    /// the copies import would otherwise make.
+    pub fn update_owned(
+        &mut self,
+        peer: PeerId,
+        announced: &[Prefix],
+        attributes: PathAttributes,
+        withdrawn: &[Prefix],
+    ) -> Result<Vec<Change>, RibError> {
+        self.update_cow(peer, announced, Cow::Owned(attributes), withdrawn)
+    }
+
+    fn update_cow(
+        &mut self,
+        peer: PeerId,
+        announced: &[Prefix],
+        attributes: Cow<'_, PathAttributes>,
+        withdrawn: &[Prefix],
+    ) -> Result<Vec<Change>, RibError> {
         let peer_state = self.peer_state(peer).ok_or(RibError::UnknownPeer(peer))?;
         let keep_pre_policy = peer_state.config.keep_pre_policy;
         let mut changes = Vec::with_capacity(announced.len() + withdrawn.len());
         for prefix in withdrawn {
-            if keep_pre_policy {
-                if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
+            if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
+                if keep_pre_policy {
                     state.pre_policy.remove(prefix);
+                }
+                if !state.filtered.is_empty() {
+                    state.filtered.remove(prefix);
                 }
             }
             self.remove_path(peer, prefix, &mut changes);
@@ -414,35 +500,46 @@ impl Rib {
         if announced.is_empty() {
             return Ok(changes);
         }
-        let received = keep_pre_policy.then(|| self.attributes.intern(attributes.clone()));
+        let received = keep_pre_policy.then(|| self.attributes.intern(attributes.as_ref().clone()));
         let prepared = self.prepare_import(peer, attributes);
         let policy_per_prefix = self.policy_per_prefix(peer);
-        let mut shared: Option<Result<Arc<PathAttributes>, Rejection>> = None;
+        // Without prefix-dependent policy, import gives every prefix the same result: computed once,
+        // with the prepared attributes moved into the table rather than copied.
+        let (prepared, shared) = match (policy_per_prefix, prepared, announced.first()) {
+            (false, Ok((prepared, aspa_state)), Some(first)) => (
+                None,
+                Some(self.finish_import_owned(peer, first, prepared, aspa_state)),
+            ),
+            (_, Err(rejection), _) => (None, Some(Err(rejection))),
+            (_, Ok(prepared), _) => (Some(prepared), None),
+        };
         for prefix in announced {
             if let Some(received) = &received {
                 if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
                     state.pre_policy.insert(prefix, Arc::clone(received));
                 }
             }
-            let outcome = match &prepared {
-                Err(rejection) => Err(*rejection),
-                Ok((prepared, aspa_state)) => {
-                    if policy_per_prefix {
-                        self.finish_import(peer, prefix, prepared, *aspa_state)
-                    } else {
-                        shared
-                            .get_or_insert_with(|| {
-                                self.finish_import(peer, prefix, prepared, *aspa_state)
-                            })
-                            .clone()
-                    }
+            // `shared` is the one outcome for every prefix; otherwise policy runs per prefix.
+            let outcome = match (&shared, &prepared) {
+                (Some(outcome), _) => outcome.clone(),
+                (None, Some((prepared, aspa_state))) => {
+                    self.finish_import(peer, prefix, prepared, *aspa_state)
                 }
+                (None, None) => Err(Rejection::Policy),
             };
             match outcome {
-                Ok(attributes) => self.insert_path(peer, prefix, attributes, &mut changes),
+                Ok(attributes) => {
+                    if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
+                        if !state.filtered.is_empty() {
+                            state.filtered.remove(prefix);
+                        }
+                    }
+                    self.insert_path(peer, prefix, attributes, &mut changes)
+                }
                 Err(_) => {
                     if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
                         state.rejected += 1;
+                        state.filtered.insert(prefix, ());
                     }
                     self.remove_path(peer, prefix, &mut changes);
                 }
@@ -473,6 +570,8 @@ impl Rib {
             .ok_or(RibError::UnknownPeer(peer))?;
         state.adj_rib_out.clear();
         state.pre_policy.clear();
+        state.filtered.clear();
+        state.accepted = [0, 0];
         let mut changes = Vec::new();
         let (peers, config) = (&self.peers, &self.config);
         self.routes.retain(|prefix, slot| {
@@ -519,10 +618,19 @@ impl Rib {
     fn prepare_import(
         &self,
         peer: PeerId,
-        received: &PathAttributes,
+        received: Cow<'_, PathAttributes>,
     ) -> Result<(PathAttributes, Option<AspaState>), Rejection> {
         let state = self.peer_state(peer).ok_or(Rejection::Policy)?;
-        let mut attributes = received.clone();
+        if peer != PeerId::LOCAL
+            && received
+                .as_path
+                .segments
+                .iter()
+                .any(|segment| segment.asns.contains(&self.config.local_as))
+        {
+            return Err(Rejection::AsPathLoop);
+        }
+        let mut attributes = received.into_owned();
         if peer != PeerId::LOCAL
             && attributes
                 .as_path
@@ -558,6 +666,23 @@ impl Rib {
         Ok((attributes, aspa_state))
     }
 
+    /// [`Rib::finish_import`] taking the prepared attributes by value, interned without a copy when
+    /// the policy leaves them unchanged.
+    fn finish_import_owned(
+        &mut self,
+        peer: PeerId,
+        prefix: &Prefix,
+        prepared: PathAttributes,
+        aspa_state: Option<AspaState>,
+    ) -> Result<Arc<PathAttributes>, Rejection> {
+        let changed = match self.import_verdict(peer, prefix, &prepared, aspa_state)? {
+            Verdict::Accept(Cow::Owned(changed)) => Some(changed),
+            Verdict::Accept(Cow::Borrowed(_)) => None,
+            Verdict::Reject => return Err(Rejection::Policy),
+        };
+        Ok(self.attributes.intern(changed.unwrap_or(prepared)))
+    }
+
     /// The per-prefix import steps: ROV, import policy; interns the result.
     fn finish_import(
         &mut self,
@@ -566,6 +691,23 @@ impl Rib {
         prepared: &PathAttributes,
         aspa_state: Option<AspaState>,
     ) -> Result<Arc<PathAttributes>, Rejection> {
+        match self.import_verdict(peer, prefix, prepared, aspa_state)? {
+            Verdict::Accept(attributes) => {
+                let attributes = attributes.into_owned();
+                Ok(self.attributes.intern(attributes))
+            }
+            Verdict::Reject => Err(Rejection::Policy),
+        }
+    }
+
+    /// ROV and the import policy (or RFC 8212's default) for one prefix.
+    fn import_verdict<'a>(
+        &self,
+        peer: PeerId,
+        prefix: &Prefix,
+        prepared: &'a PathAttributes,
+        aspa_state: Option<AspaState>,
+    ) -> Result<Verdict<'a>, Rejection> {
         let state = self.peer_state(peer).ok_or(Rejection::Policy)?;
         let rov_state: Option<RovState> = self
             .roas
@@ -581,17 +723,13 @@ impl Rib {
             rov: rov_state,
             aspa: aspa_state,
         };
-        let verdict = match &state.config.import {
+        Ok(match &state.config.import {
             Some(policy) => policy.evaluate(&context, prepared),
             None => match policy::default_action(state.is_ebgp) {
                 policy::Action::Accept => Verdict::Accept(Cow::Borrowed(prepared)),
                 policy::Action::Reject => Verdict::Reject,
             },
-        };
-        match verdict {
-            Verdict::Accept(attributes) => Ok(self.attributes.intern(attributes.into_owned())),
-            Verdict::Reject => Err(Rejection::Policy),
-        }
+        })
     }
 
     fn insert_path(
@@ -601,7 +739,14 @@ impl Rib {
         attributes: Arc<PathAttributes>,
         changes: &mut Vec<Change>,
     ) {
-        let (peers, config) = (&self.peers, &self.config);
+        let (peers, config) = (&mut self.peers, &self.config);
+        let count = |peers: &mut Vec<Option<Peer>>| {
+            if let Some(Some(state)) = peers.get_mut(peer.0 as usize) {
+                if let Some(accepted) = state.accepted.get_mut(family_index(prefix)) {
+                    *accepted += 1;
+                }
+            }
+        };
         let mut entry = self.routes.entry(prefix);
         let Some(slot) = entry.get_mut() else {
             let slot = entry.insert(RouteSlot::new(peer, attributes));
@@ -610,6 +755,7 @@ impl Rib {
                 old: None,
                 new: Some(slot.best_route()),
             });
+            count(peers);
             return;
         };
         let old = slot.best_route();
@@ -620,7 +766,10 @@ impl Rib {
                 }
                 slot.replace(index, attributes);
             }
-            None => slot.push(peer, attributes),
+            None => {
+                slot.push(peer, attributes);
+                count(peers);
+            }
         }
         if let Some(change) = decide(slot, peers, config, *prefix, Some(old)) {
             changes.push(change);
@@ -634,6 +783,11 @@ impl Rib {
         let Some(index) = slot.find(peer) else {
             return;
         };
+        if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
+            if let Some(accepted) = state.accepted.get_mut(family_index(prefix)) {
+                *accepted = accepted.saturating_sub(1);
+            }
+        }
         let old = slot.best_route();
         if !slot.remove(index) {
             self.routes.remove(prefix);
@@ -673,24 +827,25 @@ fn decide(
             config,
         })
     };
-    let order: Vec<usize> = if slot.len() == 1 {
-        vec![0]
+    let (ecmp, best);
+    let order: &[usize] = if slot.len() == 1 {
+        &[0]
     } else if config.decision.max_paths > 1 {
-        decision::ecmp_of(
+        ecmp = decision::ecmp_of(
             slot.len(),
             |index| Fallible(candidate(index)),
             &config.decision,
-        )
+        );
+        &ecmp
     } else {
-        decision::best_of(
+        best = decision::best_of(
             slot.len(),
             |index| Fallible(candidate(index)),
             &config.decision,
-        )
-        .into_iter()
-        .collect()
+        );
+        best.as_slice()
     };
-    slot.promote(&order);
+    slot.promote(order);
     let new = slot.best_route();
     let same_best = old
         .as_ref()

@@ -113,6 +113,16 @@ impl<V> PrefixMap<V> {
         self.len() == 0
     }
 
+    /// IPv4 entries.
+    pub fn ipv4_len(&self) -> usize {
+        self.ipv4.len()
+    }
+
+    /// IPv6 entries.
+    pub fn ipv6_len(&self) -> usize {
+        self.ipv6.len()
+    }
+
     /// Reserves room for `additional` more IPv4 entries.
     pub fn reserve_ipv4(&mut self, additional: usize) {
         self.ipv4.reserve(additional);

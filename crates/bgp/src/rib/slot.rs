@@ -120,6 +120,21 @@ impl RouteSlot {
             self.ecmp = 1;
             return;
         }
+        // The usual case, one best route: moved to the front with the others in their order, without
+        // rebuilding the list.
+        if let [index] = *order {
+            self.ecmp = 1;
+            if index == 0 || index >= count {
+                return;
+            }
+            if let Some(rest) = self.rest.as_mut() {
+                let (peer, attributes) = rest.remove(index - 1);
+                let old_peer = std::mem::replace(&mut self.first_peer, peer);
+                let old_first = std::mem::replace(&mut self.first, attributes);
+                rest.insert(0, (old_peer, old_first));
+            }
+            return;
+        }
         let mut all: Vec<(PeerId, Arc<PathAttributes>)> = Vec::with_capacity(count);
         all.push((self.first_peer, Arc::clone(&self.first)));
         if let Some(rest) = self.rest.take() {

@@ -404,3 +404,74 @@ fn three_as_valley_free() {
         Some("2".to_string())
     );
 }
+
+#[test]
+fn per_peer_counts_iteration_and_owned_updates() {
+    let mut rib = rib(LOCAL_AS);
+    let a = peer(&mut rib, 65001, 1, Some(Relationship::Customer));
+    let mut config = PeerConfig::new(
+        65002,
+        Ipv4Addr::new(10, 1, 0, 2),
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
+    );
+    config.import = Some(Arc::new(Policy::reject_all()));
+    let b = rib.add_peer(config);
+    let (p1, p2, p6) = (
+        prefix("198.51.100.0/24"),
+        prefix("203.0.113.0/24"),
+        prefix("2001:db8::/32"),
+    );
+    rib.update_owned(a, &[p1, p2, p6], path(&[65001]), &[])
+        .expect("peer");
+    // Announcing again (new attributes, implicit withdraw) does not count twice.
+    rib.update_owned(a, &[p1], path(&[65001, 64500]), &[])
+        .expect("peer");
+    assert_eq!(rib.accepted_count(a), 3);
+    assert_eq!(rib.received_count(a, false), 2);
+    assert_eq!(rib.received_count(a, true), 1);
+    // Rejected by import: received, not accepted; a withdrawal forgets it.
+    rib.update(b, &[p1, p2], &path(&[65002]), &[])
+        .expect("peer");
+    assert_eq!(rib.accepted_count(b), 0);
+    assert_eq!(rib.received_count(b, false), 2);
+    let mut received = rib.received_prefixes(b);
+    received.sort();
+    assert_eq!(received, vec![p1, p2]);
+    rib.update(b, &[], &PathAttributes::default(), &[p2])
+        .expect("peer");
+    assert_eq!(rib.received_count(b, false), 1);
+    // Iteration: every Loc-RIB prefix once, with its best.
+    let mut all: Vec<(Prefix, PeerId)> = rib.iter().map(|(p, route)| (p, route.peer)).collect();
+    all.sort();
+    assert_eq!(all, vec![(p1, a), (p2, a), (p6, a)]);
+    assert_eq!(rib.prefixes().count(), 3);
+    assert_eq!(
+        rib.best(&p1).map(|route| route.attributes.as_path.clone()),
+        Some(AsPath::from_sequence(vec![65001, 64500]))
+    );
+    // Withdraw and peer down bring the counts back.
+    rib.update(a, &[], &PathAttributes::default(), &[p2])
+        .expect("peer");
+    assert_eq!(rib.accepted_count(a), 2);
+    rib.peer_down(a).expect("peer");
+    rib.peer_down(b).expect("peer");
+    assert_eq!(rib.accepted_count(a), 0);
+    assert_eq!(rib.received_count(a, true), 0);
+    assert_eq!(rib.received_count(b, false), 0);
+    assert!(rib.is_empty());
+}
+
+#[test]
+fn interned_attributes_are_shared_and_purged() {
+    let mut table = AttributeTable::new();
+    let first = table.intern(path(&[65001, 1]));
+    let again = table.intern(path(&[65001, 1]));
+    assert!(Arc::ptr_eq(&first, &again));
+    let other = table.intern(path(&[65001, 2]));
+    assert!(!Arc::ptr_eq(&first, &other));
+    assert!(Arc::ptr_eq(&table.intern_arc(&other), &other));
+    assert_eq!(table.len(), 2);
+    drop((first, again));
+    table.purge();
+    assert_eq!(table.len(), 1);
+}
