@@ -21,6 +21,7 @@ pub mod mrt;
 pub mod pack;
 pub mod policy;
 pub mod prefix;
+pub mod restart;
 pub mod rib;
 pub mod wire;
 

@@ -235,8 +235,9 @@ const FRR_ASN: u32 = 4_200_000_002;
 
 /// FRR 8.4 ignores a ROUTE-REFRESH from a peer that negotiated enhanced route refresh until it has sent
 /// that peer End-of-RIB ("rcvd route-refresh (REQUEST) … before EoR"), and it sends End-of-RIB only to
-/// peers announcing Graceful Restart, which globe does not: plain route refresh (RFC 2918) with FRR.
-const FRR_GLOBE_NEIGHBOR: &str = "enhanced_route_refresh = false\n";
+/// peers announcing Graceful Restart. globe announces it (helper, RFC 4724), so enhanced route refresh
+/// (RFC 7313) works with FRR: the defaults.
+const FRR_GLOBE_NEIGHBOR: &str = "";
 
 fn frr_config() -> String {
     format!(

@@ -153,6 +153,14 @@ pub struct Neighbor {
     /// Announce enhanced route refresh (RFC 7313); default true.
     #[serde(default = "default_true")]
     pub enhanced_route_refresh: bool,
+    /// Announce graceful restart (RFC 4724) and act as its helper: routes of a neighbour whose session
+    /// drops without a NOTIFICATION stay (stale) for its Restart Time; default true. globe is helper
+    /// only: it announces Forwarding State F = 0 (it keeps no forwarding state over its own restart).
+    #[serde(default = "default_true")]
+    pub graceful_restart: bool,
+    /// The Restart Time we announce, in seconds (at most 4095); default 120.
+    #[serde(default = "default_restart_time")]
+    pub graceful_restart_time: u16,
     /// Seconds between connection attempts; default the global one.
     pub connect_retry_seconds: Option<u64>,
     /// Keep routes as received before import policy (for `show route PREFIX detail`); default true.
@@ -368,6 +376,12 @@ impl Config {
                     neighbor.address
                 ));
             }
+            if neighbor.graceful_restart_time > 4095 {
+                return Err(format!(
+                    "{file}: neighbor {}: graceful_restart_time must be at most 4095 (12 bits)",
+                    neighbor.address
+                ));
+            }
             if neighbor.password.as_ref().is_some_and(|p| p.len() > 80) {
                 return Err(format!(
                     "{file}: neighbor {}: TCP-MD5 password longer than 80 bytes",
@@ -569,6 +583,10 @@ fn default_shutdown_message() -> String {
 fn default_port() -> u16 {
     BGP_PORT
 }
+fn default_restart_time() -> u16 {
+    120
+}
+
 fn default_true() -> bool {
     true
 }

@@ -288,12 +288,18 @@ fn detail_text(value: &Value) -> String {
     for candidate in candidates {
         let _ = writeln!(
             out,
-            "{} from {} (AS {}){}",
+            "{} from {} (AS {}){}{}",
             text(&candidate["prefix"]),
             text(&candidate["from"]),
             text(&candidate["from_asn"]),
             if candidate["best"].as_bool() == Some(true) {
                 " *best*"
+            } else {
+                ""
+            },
+            // Kept over the neighbour's graceful restart (RFC 4724).
+            if candidate["stale"].as_bool() == Some(true) {
+                " (stale)"
             } else {
                 ""
             }

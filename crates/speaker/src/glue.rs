@@ -182,7 +182,21 @@ pub fn session_config(config: &Config, neighbor: &Neighbor) -> SessionConfig {
         four_octet_asn: true,
         route_refresh: true,
         enhanced_route_refresh: neighbor.enhanced_route_refresh,
-        graceful_restart: None,
+        // Helper only (RFC 4724 §4.2): R = 0, and F = 0 for every family since a restart of globe keeps
+        // no forwarding state.
+        graceful_restart: neighbor.graceful_restart.then(|| GracefulRestart {
+            restarting: false,
+            notification: false,
+            restart_time: neighbor.graceful_restart_time.min(4095),
+            families: neighbor
+                .address_families()
+                .into_iter()
+                .map(|family| GracefulRestartFamily {
+                    family,
+                    forwarding_preserved: false,
+                })
+                .collect(),
+        }),
         extended_message: neighbor.extended_message,
         role: if neighbor.is_internal(config.asn) {
             None
@@ -226,6 +240,34 @@ mod tests {
             panic!("not an OPEN")
         };
         assert_eq!(open_parameters(&open).expect("valid"), parameters);
+    }
+
+    #[test]
+    fn graceful_restart_is_announced_as_helper_only() {
+        let text = "router_id = \"192.0.2.1\"\nasn = 64501\n\n[[neighbor]]\naddress = \"192.0.2.2\"\nasn = 64502\ngraceful_restart_time = 30\n\n[[neighbor]]\naddress = \"192.0.2.3\"\nasn = 64503\ngraceful_restart = false\n";
+        let config = Config::parse(text, std::path::Path::new("bgp.toml")).expect("parses");
+        let [first, second] = config.neighbor.as_slice() else {
+            panic!("two neighbours")
+        };
+        let restart = session_config(&config, first)
+            .capabilities
+            .graceful_restart
+            .expect("announced by default");
+        assert!(!restart.restarting && !restart.notification);
+        assert_eq!(restart.restart_time, 30);
+        assert_eq!(restart.families.len(), 2);
+        assert!(restart
+            .families
+            .iter()
+            .all(|family| !family.forwarding_preserved));
+        assert_eq!(
+            session_config(&config, second)
+                .capabilities
+                .graceful_restart,
+            None
+        );
+        let too_long = text.replace("graceful_restart_time = 30", "graceful_restart_time = 4096");
+        assert!(Config::parse(&too_long, std::path::Path::new("bgp.toml")).is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ use globe_bgp::decision::{self, Candidate};
 use globe_bgp::fsm::Negotiated;
 use globe_bgp::pack::{self, NextHops};
 use globe_bgp::policy::LocalPrefByRole;
+use globe_bgp::restart::RestartHelper;
 use globe_bgp::rib::{Change, PathAttributes, PeerConfig, PeerId, Rib, RibConfig, Route};
 use globe_bgp::wire::{
     AttributeAction, Community, EncodeOptions, Message, NextHop, Origin, RouteRefresh,
@@ -52,8 +53,13 @@ pub(crate) enum ToRouter {
         generation: u64,
         refresh: RouteRefresh,
     },
-    /// The session left Established.
-    Down { neighbor: usize, generation: u64 },
+    /// The session left Established; `graceful` when without a NOTIFICATION (graceful restart may
+    /// apply, RFC 4724 §4.2).
+    Down {
+        neighbor: usize,
+        generation: u64,
+        graceful: bool,
+    },
     /// Announce an originated prefix (health up).
     Announce(Prefix),
     /// Withdraw an originated prefix (health down).
@@ -156,12 +162,22 @@ struct Established {
     next_hop_self: bool,
 }
 
+/// A neighbour restarting gracefully (RFC 4724 §4.2, helper side): its RIB peer, kept with its stale
+/// routes across the sessions, and the timers.
+#[derive(Debug)]
+struct Restart {
+    peer: PeerId,
+    helper: RestartHelper,
+}
+
 /// The router task's state.
 pub(crate) struct Router {
     config: Arc<Config>,
     rib: Rib,
     sessions: Vec<mpsc::UnboundedSender<SessionCommand>>,
     established: Vec<Option<Established>>,
+    /// Per neighbour, the graceful restart in progress.
+    restarts: Vec<Option<Restart>>,
     originated: BTreeMap<Prefix, Origination>,
     status: StatusTable,
     fib: Option<FibHandle>,
@@ -196,11 +212,13 @@ impl Router {
             );
         }
         let established = sessions.iter().map(|_| None).collect();
+        let restarts = sessions.iter().map(|_| None).collect();
         Router {
             config,
             rib,
             sessions,
             established,
+            restarts,
             originated,
             status,
             fib,
@@ -230,8 +248,13 @@ impl Router {
         let mut dump_timer = self.mrt.dump_interval().map(tokio::time::interval);
         let mut flush_timer = tokio::time::interval(Duration::from_secs(1));
         loop {
+            let restart_deadline = self.restart_deadline();
             let command = tokio::select! {
                 command = commands.recv() => command,
+                _ = async { match restart_deadline { Some(deadline) => tokio::time::sleep_until(deadline.into()).await, None => std::future::pending().await } } => {
+                    self.restart_timers(std::time::Instant::now());
+                    continue;
+                }
                 _ = async { match dump_timer.as_mut() { Some(timer) => { timer.tick().await; } None => std::future::pending().await } } => {
                     self.dump_rib();
                     continue;
@@ -260,7 +283,8 @@ impl Router {
                 ToRouter::Down {
                     neighbor,
                     generation,
-                } => self.session_down(neighbor, generation),
+                    graceful,
+                } => self.session_down(neighbor, generation, graceful),
                 ToRouter::Announce(prefix) => self.set_origination(prefix, true, 0),
                 ToRouter::Withdraw(prefix) => self.set_origination(prefix, false, 0),
                 ToRouter::SetPrepend(prefix, count) => self.set_origination(prefix, true, count),
@@ -290,7 +314,7 @@ impl Router {
             .get(up.neighbor)
             .is_some_and(Option::is_some)
         {
-            self.session_down(up.neighbor, u64::MAX);
+            self.session_down(up.neighbor, u64::MAX, false);
         }
         let mut peer_config = PeerConfig::new(
             up.negotiated.peer_asn,
@@ -301,7 +325,40 @@ impl Router {
         peer_config.import = self.config.resolve_policy(neighbor.import.as_ref());
         peer_config.export = self.config.resolve_policy(neighbor.export.as_ref());
         peer_config.keep_pre_policy = neighbor.keep_pre_policy;
-        let peer = self.rib.add_peer(peer_config);
+        // A gracefully restarting neighbour keeps its RIB peer (and stale routes); families it no
+        // longer preserves are swept now (RFC 4724 §4.2).
+        let restart = self.restarts.get_mut(up.neighbor).and_then(Option::take);
+        let peer = match restart {
+            Some(mut restart) => {
+                let sweep = restart.helper.session_up(
+                    up.negotiated.peer_graceful_restart.as_ref(),
+                    std::time::Instant::now(),
+                );
+                let peer = restart.peer;
+                if self.rib.set_peer_config(peer, peer_config.clone()).is_ok() {
+                    tracing::info!(
+                        neighbor = %neighbor.address,
+                        swept = ?sweep,
+                        waiting = ?restart.helper.families(),
+                        "graceful restart: neighbour back"
+                    );
+                    for family in sweep {
+                        if let Ok(changes) = self.rib.sweep_stale(peer, family) {
+                            self.distribute(&changes);
+                        }
+                    }
+                    if !restart.helper.is_done() {
+                        if let Some(slot) = self.restarts.get_mut(up.neighbor) {
+                            *slot = Some(restart);
+                        }
+                    }
+                    peer
+                } else {
+                    self.rib.add_peer(peer_config)
+                }
+            }
+            None => self.rib.add_peer(peer_config),
+        };
         let options = EncodeOptions {
             four_octet_asn: up.negotiated.four_octet_asn,
             extended_message: up.negotiated.extended_message,
@@ -347,7 +404,7 @@ impl Router {
         self.send(up.neighbor, markers, false);
     }
 
-    fn session_down(&mut self, neighbor: usize, generation: u64) {
+    fn session_down(&mut self, neighbor: usize, generation: u64, graceful: bool) {
         let Some(slot) = self.established.get_mut(neighbor) else {
             return;
         };
@@ -359,10 +416,107 @@ impl Router {
         let Some(established) = slot.take() else {
             return;
         };
-        if let Ok(changes) = self.rib.remove_peer(established.peer) {
-            self.distribute(&changes);
+        let helper = RestartHelper::session_down(
+            established.negotiated.peer_graceful_restart.as_ref(),
+            &established.negotiated.families,
+            !graceful,
+            std::time::Instant::now(),
+        );
+        // A restart already in progress (down again before End-of-RIB) is replaced by this one.
+        if let Some(slot) = self.restarts.get_mut(neighbor) {
+            *slot = None;
+        }
+        match helper {
+            Some(helper) => {
+                let families = helper.families();
+                tracing::info!(
+                    neighbor = neighbor,
+                    families = ?families,
+                    "graceful restart: keeping the neighbour's routes as stale"
+                );
+                if let Ok(changes) = self.rib.peer_down_graceful(established.peer, &families) {
+                    self.distribute(&changes);
+                }
+                if let Some(slot) = self.restarts.get_mut(neighbor) {
+                    *slot = Some(Restart {
+                        peer: established.peer,
+                        helper,
+                    });
+                }
+            }
+            None => {
+                if let Ok(changes) = self.rib.remove_peer(established.peer) {
+                    self.distribute(&changes);
+                }
+            }
         }
         self.mrt.peer_down(neighbor);
+    }
+
+    /// The earliest graceful restart deadline (restart or stale-path timer).
+    fn restart_deadline(&self) -> Option<std::time::Instant> {
+        self.restarts
+            .iter()
+            .flatten()
+            .filter_map(|restart| restart.helper.next_deadline())
+            .min()
+    }
+
+    /// Fires the graceful restart timers due at `now`: stale routes of the expired families go; a
+    /// neighbour still down with nothing stale left leaves the RIB.
+    fn restart_timers(&mut self, now: std::time::Instant) {
+        for neighbor in 0..self.restarts.len() {
+            let Some(Some(restart)) = self.restarts.get_mut(neighbor) else {
+                continue;
+            };
+            let sweep = restart.helper.poll(now);
+            if sweep.is_empty() {
+                continue;
+            }
+            let peer = restart.peer;
+            let done = restart.helper.is_done();
+            tracing::info!(neighbor, families = ?sweep, "graceful restart: timer expired, stale routes removed");
+            for family in sweep {
+                if let Ok(changes) = self.rib.sweep_stale(peer, family) {
+                    self.distribute(&changes);
+                }
+            }
+            if done {
+                if let Some(slot) = self.restarts.get_mut(neighbor) {
+                    *slot = None;
+                }
+                let up = self
+                    .established
+                    .get(neighbor)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|established| established.peer == peer);
+                if !up {
+                    if let Ok(changes) = self.rib.remove_peer(peer) {
+                        self.distribute(&changes);
+                    }
+                }
+            }
+        }
+    }
+
+    /// End-of-RIB for `family` from `neighbor`'s session: a graceful restart waiting for it removes the
+    /// routes still stale.
+    fn end_of_rib(&mut self, neighbor: usize, peer: PeerId, family: AddressFamily) {
+        let Some(Some(restart)) = self.restarts.get_mut(neighbor) else {
+            return;
+        };
+        if restart.peer != peer || !restart.helper.end_of_rib(family) {
+            return;
+        }
+        if restart.helper.is_done() {
+            if let Some(slot) = self.restarts.get_mut(neighbor) {
+                *slot = None;
+            }
+        }
+        tracing::info!(neighbor, %family, "graceful restart: End-of-RIB, stale routes removed");
+        if let Ok(changes) = self.rib.sweep_stale(peer, family) {
+            self.distribute(&changes);
+        }
     }
 
     fn receive_update(
@@ -381,7 +535,9 @@ impl Router {
         }
         self.mrt
             .update_received(neighbor, established.options.four_octet_asn, raw, &update);
-        if update.end_of_rib().is_some() {
+        if let Some(family) = update.end_of_rib() {
+            let peer = established.peer;
+            self.end_of_rib(neighbor, peer, family);
             return;
         }
         let families = &established.negotiated.families;
@@ -849,6 +1005,10 @@ impl Router {
                     "attribute_errors": status.attribute_errors,
                     "established_count": status.established_count,
                     "last_error": status.last_error,
+                    "graceful_restart": self.restarts.get(index).and_then(Option::as_ref).map(|restart| json!({
+                        "stale_routes": self.rib.stale_count(restart.peer),
+                        "families": restart.helper.families().iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    })),
                 })
             })
             .collect();
@@ -880,6 +1040,7 @@ impl Router {
             "communities": attributes.communities.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "large_communities": attributes.large_communities.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "otc": attributes.only_to_customer,
+            "stale": *peer != PeerId::LOCAL && self.rib.is_stale(*peer, prefix),
         })
     }
 

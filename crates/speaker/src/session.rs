@@ -700,9 +700,13 @@ impl NeighborTask {
             }
             Action::SessionDown(reason) => {
                 tracing::info!(neighbor = %self.neighbor.address, %reason, "session down");
+                // RFC 4724 §4.2: graceful restart only when the connection ended without a
+                // NOTIFICATION either way.
+                let graceful = matches!(reason, globe_bgp::fsm::DownReason::TcpConnectionFailed);
                 self.router.send(ToRouter::Down {
                     neighbor: self.index,
                     generation: self.generation,
+                    graceful,
                 });
                 let received =
                     matches!(reason, globe_bgp::fsm::DownReason::NotificationReceived(_));

@@ -4,7 +4,10 @@
 //! Events in, changes out, no I/O:
 //! - [`Rib::update`] takes one UPDATE's worth of routes from a peer (announced prefixes with their
 //!   attributes, withdrawn prefixes) and returns the Loc-RIB [`Change`]s it caused;
-//! - [`Rib::peer_down`] drops a peer's routes and returns the changes;
+//! - [`Rib::peer_down`] drops a peer's routes and returns the changes; under graceful restart
+//!   (RFC 4724 §4.2, helper side) [`Rib::peer_down_graceful`] keeps the routes of the restarting
+//!   families marked stale instead (still used), [`Rib::sweep_stale`] later removes the ones the peer
+//!   did not re-announce (any route the peer announces or withdraws loses its stale mark);
 //! - [`Rib::export`] turns changes into what to send one peer ([`OutgoingUpdates`], grouped by attribute
 //!   set so the speaker packs one UPDATE per group), updating that peer's Adj-RIB-Out so only
 //!   differences go out; [`Rib::refresh`] re-sends a peer everything (ROUTE-REFRESH, RFC 2918) and
@@ -38,6 +41,7 @@ pub use export::OutgoingUpdates;
 pub use prefix_map::PrefixMap;
 
 use crate::decision::{self, Candidate, DecisionConfig};
+use crate::family::AddressFamily;
 use crate::policy::aspa::{self, AspaState, AspaTable};
 use crate::policy::rov::{RoaTable, RovState};
 use crate::policy::{self, otc, LocalPrefByRole, PolicyContext, Relationship, Verdict};
@@ -168,6 +172,8 @@ struct Peer {
     /// Prefixes the peer announces that import rejected (so received = accepted + filtered without a
     /// per-peer set of everything received).
     filtered: PrefixMap<()>,
+    /// Routes of this peer kept over a graceful restart (RFC 4724 §4.2) and not re-announced yet.
+    stale: PrefixMap<()>,
 }
 
 impl Peer {
@@ -180,6 +186,7 @@ impl Peer {
             rejected: 0,
             accepted: [0, 0],
             filtered: PrefixMap::new(),
+            stale: PrefixMap::new(),
         }
     }
 }
@@ -571,6 +578,7 @@ impl Rib {
         state.adj_rib_out.clear();
         state.pre_policy.clear();
         state.filtered.clear();
+        state.stale.clear();
         state.accepted = [0, 0];
         let mut changes = Vec::new();
         let (peers, config) = (&self.peers, &self.config);
@@ -594,6 +602,127 @@ impl Rib {
         });
         self.attributes.purge();
         Ok(changes)
+    }
+
+    /// The session with `peer` went down and the peer restarts gracefully (RFC 4724 §4.2): its routes
+    /// of `families` stay in the RIB marked stale (used as before), the others leave as with
+    /// [`Rib::peer_down`]; its Adj-RIB-Out is forgotten. Routes already stale stay stale. Returns the
+    /// Loc-RIB changes.
+    pub fn peer_down_graceful(
+        &mut self,
+        peer: PeerId,
+        families: &[AddressFamily],
+    ) -> Result<Vec<Change>, RibError> {
+        let state = self
+            .peers
+            .get_mut(peer.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(RibError::UnknownPeer(peer))?;
+        state.adj_rib_out.clear();
+        state.pre_policy.clear();
+        state.filtered.clear();
+        let kept = |prefix: &Prefix| families.iter().any(|family| family.afi == prefix.afi());
+        let mut dropped = Vec::new();
+        let mut stale = Vec::new();
+        for (prefix, slot) in self.routes.iter() {
+            if slot.find(peer).is_some() {
+                if kept(&prefix) {
+                    stale.push(prefix);
+                } else {
+                    dropped.push(prefix);
+                }
+            }
+        }
+        if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
+            for prefix in &stale {
+                state.stale.insert(prefix, ());
+            }
+        }
+        let mut changes = Vec::new();
+        for prefix in &dropped {
+            self.remove_path(peer, prefix, &mut changes);
+        }
+        self.attributes.purge();
+        Ok(changes)
+    }
+
+    /// Marks every route of `peer` of `family` stale (RFC 4724 §4.2); returns how many are stale now.
+    pub fn mark_stale(&mut self, peer: PeerId, family: AddressFamily) -> Result<usize, RibError> {
+        let prefixes: Vec<Prefix> = self
+            .routes
+            .iter()
+            .filter(|(prefix, slot)| prefix.afi() == family.afi && slot.find(peer).is_some())
+            .map(|(prefix, _)| prefix)
+            .collect();
+        let state = self
+            .peers
+            .get_mut(peer.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(RibError::UnknownPeer(peer))?;
+        for prefix in &prefixes {
+            state.stale.insert(prefix, ());
+        }
+        Ok(state.stale.len())
+    }
+
+    /// Removes the routes of `peer` of `family` still stale (End-of-RIB received, or a restart or
+    /// stale-path timer expired). Returns the Loc-RIB changes.
+    pub fn sweep_stale(
+        &mut self,
+        peer: PeerId,
+        family: AddressFamily,
+    ) -> Result<Vec<Change>, RibError> {
+        let state = self
+            .peers
+            .get_mut(peer.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(RibError::UnknownPeer(peer))?;
+        let prefixes: Vec<Prefix> = state
+            .stale
+            .iter()
+            .map(|(prefix, _)| prefix)
+            .filter(|prefix| prefix.afi() == family.afi)
+            .collect();
+        for prefix in &prefixes {
+            state.stale.remove(prefix);
+        }
+        let mut changes = Vec::new();
+        for prefix in &prefixes {
+            self.remove_path(peer, prefix, &mut changes);
+        }
+        self.attributes.purge();
+        Ok(changes)
+    }
+
+    /// True when the route of `peer` to `prefix` is stale (kept over a graceful restart).
+    pub fn is_stale(&self, peer: PeerId, prefix: &Prefix) -> bool {
+        self.peer_state(peer)
+            .is_some_and(|state| state.stale.get(prefix).is_some())
+    }
+
+    /// Number of stale routes of `peer`.
+    pub fn stale_count(&self, peer: PeerId) -> usize {
+        self.peer_state(peer).map_or(0, |state| state.stale.len())
+    }
+
+    /// Replaces a peer's configuration (a gracefully restarted peer keeps its id and routes).
+    pub fn set_peer_config(
+        &mut self,
+        peer: PeerId,
+        mut config: PeerConfig,
+    ) -> Result<(), RibError> {
+        let local_as = self.config.local_as;
+        let state = self
+            .peers
+            .get_mut(peer.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(RibError::UnknownPeer(peer))?;
+        state.is_ebgp = config.asn != local_as;
+        if !state.is_ebgp {
+            config.relationship = Some(Relationship::Internal);
+        }
+        state.config = config;
+        Ok(())
     }
 
     fn peer_state(&self, peer: PeerId) -> Option<&Peer> {
@@ -739,6 +868,11 @@ impl Rib {
         attributes: Arc<PathAttributes>,
         changes: &mut Vec<Change>,
     ) {
+        if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
+            if !state.stale.is_empty() {
+                state.stale.remove(prefix);
+            }
+        }
         let (peers, config) = (&mut self.peers, &self.config);
         let count = |peers: &mut Vec<Option<Peer>>| {
             if let Some(Some(state)) = peers.get_mut(peer.0 as usize) {
@@ -786,6 +920,9 @@ impl Rib {
         if let Some(Some(state)) = self.peers.get_mut(peer.0 as usize) {
             if let Some(accepted) = state.accepted.get_mut(family_index(prefix)) {
                 *accepted = accepted.saturating_sub(1);
+            }
+            if !state.stale.is_empty() {
+                state.stale.remove(prefix);
             }
         }
         let old = slot.best_route();

@@ -475,3 +475,70 @@ fn interned_attributes_are_shared_and_purged() {
     table.purge();
     assert_eq!(table.len(), 1);
 }
+
+#[test]
+fn graceful_restart_keeps_stale_routes_until_swept() {
+    let mut rib = rib(LOCAL_AS);
+    let restarting = peer(&mut rib, 65001, 1, Some(Relationship::Customer));
+    let other = peer(&mut rib, 65002, 2, Some(Relationship::Customer));
+    let (a, b, c) = (
+        prefix("198.51.100.0/24"),
+        prefix("203.0.113.0/24"),
+        prefix("192.0.2.0/24"),
+    );
+    let v6 = prefix("2001:db8::/32");
+    rib.update(restarting, &[a, b, c, v6], &path(&[65001]), &[])
+        .expect("peer");
+    rib.update(other, &[c], &path(&[65002, 64500]), &[])
+        .expect("peer");
+    let export = rib.export(restarting, &[]).expect("peer");
+    assert!(export.is_empty());
+
+    // Down, restarting for IPv4 only: IPv4 routes stay (stale, still best), IPv6 goes.
+    let changes = rib
+        .peer_down_graceful(restarting, &[AddressFamily::IPV4_UNICAST])
+        .expect("peer");
+    assert_eq!(best_peer(&changes), vec![(v6, Some(restarting), None)]);
+    for p in [a, b, c] {
+        assert!(rib.is_stale(restarting, &p), "{p} stale");
+    }
+    assert_eq!(rib.stale_count(restarting), 3);
+    assert_eq!(rib.best(&a).map(|route| route.peer), Some(restarting));
+    assert!(!rib.is_stale(other, &c));
+
+    // Back: `a` re-announced (same attributes) and `b` withdrawn lose the stale mark.
+    let changes = rib
+        .update(restarting, &[a], &path(&[65001]), &[b])
+        .expect("peer");
+    assert_eq!(best_peer(&changes), vec![(b, Some(restarting), None)]);
+    assert!(!rib.is_stale(restarting, &a));
+    assert_eq!(rib.stale_count(restarting), 1);
+
+    // End-of-RIB: `c`, not re-announced, goes; the other peer's route takes over.
+    let changes = rib
+        .sweep_stale(restarting, AddressFamily::IPV6_UNICAST)
+        .expect("peer");
+    assert!(changes.is_empty(), "nothing stale in IPv6");
+    let changes = rib
+        .sweep_stale(restarting, AddressFamily::IPV4_UNICAST)
+        .expect("peer");
+    assert_eq!(
+        best_peer(&changes),
+        vec![(c, Some(restarting), Some(other))]
+    );
+    assert_eq!(rib.stale_count(restarting), 0);
+    assert_eq!(rib.accepted_count(restarting), 1);
+    assert_eq!(rib.best(&a).map(|route| route.peer), Some(restarting));
+
+    // mark_stale on a live session (and peer_down clears the marks).
+    assert_eq!(
+        rib.mark_stale(restarting, AddressFamily::IPV4_UNICAST),
+        Ok(1)
+    );
+    rib.peer_down(restarting).expect("peer");
+    assert_eq!(rib.stale_count(restarting), 0);
+    assert_eq!(
+        rib.sweep_stale(PeerId(99), AddressFamily::IPV4_UNICAST),
+        Err(RibError::UnknownPeer(PeerId(99)))
+    );
+}
