@@ -143,13 +143,7 @@ impl FileConfig {
 
     /// Parses configuration text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<FileConfig, String> {
-        let mut config: FileConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|span| line_column(text, span.start))
-                .unwrap_or((1, 1));
-            format!("{}:{line}:{column}: {}", path.display(), e.message())
-        })?;
+        let mut config: FileConfig = parse_toml(text, path)?;
         config.source = (path.to_path_buf(), text.to_string());
         Ok(config)
     }
@@ -161,13 +155,7 @@ impl FileConfig {
         struct Node {
             auth: FileConfig,
         }
-        let node: Node = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|span| line_column(text, span.start))
-                .unwrap_or((1, 1));
-            format!("{}:{line}:{column}: {}", path.display(), e.message())
-        })?;
+        let node: Node = parse_toml(text, path)?;
         let mut config = node.auth;
         config.source = (path.to_path_buf(), text.to_string());
         Ok(config)
@@ -261,13 +249,25 @@ impl FileConfig {
 }
 
 /// The 1-based line and column of a byte offset in `text`.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before
         .rfind('\n')
-        .map_or(before.len() + 1, |nl| before.len() - nl);
+        .map_or(before.len() + 1, |newline| before.len() - newline);
     (line, column)
+}
+
+/// Deserialises TOML `text`, reporting an error as `path:line:column: message` (shared by every globe
+/// configuration file: auth, bgp, node).
+pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|span| line_column(text, span.start))
+            .unwrap_or((1, 1));
+        format!("{}:{line}:{column}: {}", path.display(), e.message())
+    })
 }
 
 #[cfg(test)]

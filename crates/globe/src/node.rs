@@ -106,13 +106,7 @@ pub fn run(args: NodeArgs) -> ExitCode {
 /// `globe bgp --config` would; errors carry file:line:column.
 fn load(path: &Path) -> Result<(globe_auth::server::ServerConfig, Config), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    toml::from_str::<NodeFile>(&text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|span| line_column(&text, span.start))
-            .unwrap_or((1, 1));
-        format!("{}:{line}:{column}: {}", path.display(), e.message())
-    })?;
+    globe_auth::config::parse_toml::<NodeFile>(&text, path)?;
     let auth_file = FileConfig::parse_node_section(&text, path)?;
     let bgp = Config::parse_node_section(&text, path)?;
     let base = path.parent().unwrap_or(Path::new(""));
@@ -160,16 +154,6 @@ async fn serve(
     }
     tracing::info!("globe node stopped");
     Ok(())
-}
-
-/// The 1-based line and column of a byte offset in `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len() + 1, |newline| before.len() - newline);
-    (line, column)
 }
 
 #[cfg(test)]

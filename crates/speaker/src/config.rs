@@ -310,13 +310,7 @@ impl Config {
 
     /// Parses and checks configuration text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
-        let mut config: Config = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|span| line_column(text, span.start))
-                .unwrap_or((1, 1));
-            format!("{}:{line}:{column}: {}", path.display(), e.message())
-        })?;
+        let mut config: Config = globe_auth::config::parse_toml(text, path)?;
         config.source = (path.to_path_buf(), text.to_string());
         config.check()?;
         Ok(config)
@@ -329,13 +323,7 @@ impl Config {
         struct Node {
             bgp: Config,
         }
-        let node: Node = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|span| line_column(text, span.start))
-                .unwrap_or((1, 1));
-            format!("{}:{line}:{column}: {}", path.display(), e.message())
-        })?;
+        let node: Node = globe_auth::config::parse_toml(text, path)?;
         let mut config = node.bgp;
         config.source = (path.to_path_buf(), text.to_string());
         config.check()?;
@@ -344,7 +332,7 @@ impl Config {
 
     /// A message about the value at `span`, with file, line and column.
     fn error_at(&self, span: std::ops::Range<usize>, message: &str) -> String {
-        let (line, column) = line_column(&self.source.1, span.start);
+        let (line, column) = globe_auth::config::line_column(&self.source.1, span.start);
         format!("{}:{line}:{column}: {message}", self.source.0.display())
     }
 
@@ -483,16 +471,6 @@ impl Neighbor {
     pub fn socket_address(&self) -> SocketAddr {
         SocketAddr::new(self.address, self.port)
     }
-}
-
-/// The 1-based line and column of a byte offset in `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len() + 1, |newline| before.len() - newline);
-    (line, column)
 }
 
 fn from_str<'de, D: Deserializer<'de>, T: FromStr>(deserializer: D) -> Result<T, D::Error>
