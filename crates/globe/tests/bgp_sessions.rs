@@ -392,3 +392,55 @@ fn fib_installs_best_routes_and_removes_them_on_withdraw_and_exit() {
         "routes left in the kernel after exit"
     );
 }
+
+#[test]
+fn max_prefix_ceases_the_session_and_restarts_it_later() {
+    let Some((na, nb, dir)) = pair("bgp-maxpfx") else {
+        return;
+    };
+    let a = start_globe(
+        &na,
+        &dir.0,
+        "a",
+        &config(
+            64501,
+            "198.51.100.1",
+            B,
+            64502,
+            "max_prefix = { limit = 2, restart_seconds = 2 }",
+            "",
+        ),
+    );
+    let three = "[[originate]]\nprefix = \"192.0.2.0/25\"\n\n[[originate]]\nprefix = \"192.0.2.128/25\"\n\n\
+        [[originate]]\nprefix = \"203.0.113.0/24\"\n";
+    let b = start_globe(
+        &nb,
+        &dir.0,
+        "b",
+        &config(64502, "198.51.100.2", A, 64501, "", three),
+    );
+    // B sends three prefixes to a limit of two: A sends Cease / Maximum Number of Prefixes Reached
+    // (RFC 4486 subcode 1) and drops the session.
+    let ceased = wait_for(Duration::from_secs(20), || {
+        let error = b.neighbor(A)["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .to_lowercase();
+        error.contains("prefix")
+    });
+    assert!(
+        ceased,
+        "no max-prefix Cease seen at B: {}\nA: {}\nB: {}",
+        b.neighbor(A),
+        a.process.log(),
+        b.process.log()
+    );
+    assert!(a.route("203.0.113.0/24").is_none() || a.state(B) != "Established");
+    // A restarts the session by itself after `restart_seconds` (and ceases it again).
+    let sessions = a.neighbor(B)["established_count"].as_u64().unwrap_or(0);
+    assert!(sessions >= 1, "{}", a.neighbor(B));
+    let restarted = wait_for(Duration::from_secs(20), || {
+        a.neighbor(B)["established_count"].as_u64().unwrap_or(0) > sessions
+    });
+    assert!(restarted, "A never restarted: {}", a.neighbor(B));
+}
