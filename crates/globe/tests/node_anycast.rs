@@ -456,7 +456,12 @@ on_failure = { prepend = 3 }"#,
             })
             .unwrap_or_default()
     };
-    assert_eq!(path(&lab), "BGP.as_path: 4200000001", "{}", lab.routes());
+    // A condition starts `down` until `rise` checks pass, so pop1 is first announced drained
+    // (prepended); wait until its plain path replaces that.
+    let healthy = lab.time_until(Duration::from_secs(5), |lab| {
+        path(lab) == "BGP.as_path: 4200000001"
+    });
+    assert!(healthy.is_some(), "pop1 never plain: {}", lab.routes());
     lab.dns("pop1", "stop");
     let drained = lab.time_until(Duration::from_secs(5), |lab| {
         path(lab) == "BGP.as_path: 4200000001 4200000001 4200000001 4200000001"
