@@ -56,6 +56,7 @@ fn lab(label: &str, tools: &[&str]) -> Option<Lab> {
         return None;
     }
     if let Some(missing) = tools.iter().find(|tool| !installed(tool)) {
+        fail_in_ci_unless(false, missing);
         eprintln!("skipped: {missing} is not installed");
         return None;
     }

@@ -307,6 +307,7 @@ impl Drop for Lab {
 fn can_run_here() -> bool {
     let ok =
         can_run() && Path::new("/usr/sbin/bird").exists() && Path::new("/usr/bin/dig").exists();
+    fail_in_ci_unless(ok, "root, iproute2, bird and dig");
     if !ok {
         eprintln!("skipped: needs root, iproute2, bird and dig");
     }
