@@ -128,6 +128,10 @@ struct Opts {
     /// Write the per-AS (or per-trial) CSV here.
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// catchment/what-if/hijack/leak: write every AS's chosen route here, CSV
+    /// `asn,prefix,next_hop,path` (path with the AS itself first, as in its Loc-RIB).
+    #[arg(long)]
+    routes: Option<PathBuf>,
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -189,6 +193,7 @@ impl Opts {
             selection,
             seed,
             csv,
+            routes,
             json,
             svg
         ))
@@ -283,6 +288,15 @@ impl Opts {
         Ok(pops)
     }
 
+    fn write_routes(&self, csv: impl FnOnce() -> String) -> Result<(), String> {
+        match &self.routes {
+            Some(path) => {
+                std::fs::write(path, csv()).map_err(|e| format!("{}: {e}", path.display()))
+            }
+            None => Ok(()),
+        }
+    }
+
     fn write(
         &self,
         csv: Option<String>,
@@ -363,6 +377,12 @@ fn catchment_command(opts: &Opts, what_if: bool) -> Result<(), String> {
         let report = catchment::catchment(&anycast, geo.as_ref(), opts.config())
             .map_err(|e| e.to_string())?;
         print_catchment(&report);
+        if opts.routes.is_some() {
+            let (outcome, _) = anycast
+                .outcome(opts.config(), None)
+                .map_err(|e| e.to_string())?;
+            opts.write_routes(|| anycast.routes_csv(&outcome))?;
+        }
         let csv = catchment::choices_csv(&anycast, &report.choices);
         return opts.write(Some(csv), &report, None);
     }
@@ -407,6 +427,12 @@ fn catchment_command(opts: &Opts, what_if: bool) -> Result<(), String> {
             m.ases,
             m.addresses
         );
+    }
+    if opts.routes.is_some() {
+        let (outcome, _) = anycast
+            .outcome(opts.config(), Some(&report.change))
+            .map_err(|e| e.to_string())?;
+        opts.write_routes(|| anycast.routes_csv(&outcome))?;
     }
     let csv = catchment::choices_csv(&anycast, &report.after.choices);
     opts.write(Some(csv), &report, None)
@@ -501,7 +527,7 @@ fn attack_command(opts: &Opts, leak: bool) -> Result<(), String> {
         roles: adopters(&graph, &opts.roles)?,
     };
     let mut simulation = Simulation::with_config(&graph, opts.config());
-    let mut scratch = AttackScratch::default();
+    let mut scratch = AttackScratch::keeping_detail();
     let result = run_attack(
         &mut simulation,
         &mut scratch,
@@ -551,7 +577,23 @@ fn attack_command(opts: &Opts, leak: bool) -> Result<(), String> {
     if let Some(address) = result.address_share {
         println!("address space to the attacker: {:.1}%", address * 100.0);
     }
-    opts.write(None, &result, None)
+    let detail = scratch.detail().ok_or("no per-AS detail")?;
+    opts.write_routes(|| {
+        let mut out = String::from("asn,prefix,next_hop,path\n");
+        for outcome in &detail.outcomes {
+            outcome.write_routes(&graph, graph.len(), &|asn| asn, &mut out);
+        }
+        out
+    })?;
+    let mut csv = String::from("asn,origin,hops\n");
+    for (index, end) in detail.ends.iter().enumerate() {
+        let asn = graph.asn(index as u32);
+        match end {
+            Some((origin, hops)) => csv.push_str(&format!("{asn},{origin},{hops}\n")),
+            None => csv.push_str(&format!("{asn},,\n")),
+        }
+    }
+    opts.write(Some(csv), &result, None)
 }
 
 fn sweep_command(opts: &Opts) -> Result<(), String> {

@@ -142,3 +142,111 @@ fn config_file_gives_the_same_fields() {
     // Everyone SIN had moves; some other ASes move too (paths change under the tie-break).
     assert!(moved >= before_sin && before_sin > 0, "{stdout}");
 }
+
+/// A six-AS graph small enough to check by hand: 1 and 2 peer; 1 → 3, 2 → 4, 3 → 4, 4 → 5, 2 → 6
+/// (provider → customer).
+fn hand_checked_topology() -> PathBuf {
+    let path = scratch("six.as-rel.txt");
+    std::fs::write(&path, "1|2|0\n1|3|-1\n2|4|-1\n3|4|-1\n4|5|-1\n2|6|-1\n").expect("written");
+    path
+}
+
+fn sim(args: &[&str], topology: &std::path::Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .arg("sim")
+        .args(args)
+        .arg("--topology")
+        .arg(topology)
+        .args(["--no-geo", "--prefix", "192.0.2.0/24"])
+        .output()
+        .expect("globe runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).expect("output written")
+}
+
+#[test]
+fn catchment_and_hijack_command_lines_give_per_as_csv() {
+    let topology = hand_checked_topology();
+    let (csv, routes) = (scratch("six-catchment.csv"), scratch("six-routes.csv"));
+    let (csv_arg, routes_arg) = (csv.to_string_lossy(), routes.to_string_lossy());
+
+    // Two origins: AS1 prefers its customer route via 3 over its peer 2's route to 6.
+    sim(
+        &[
+            "catchment",
+            "--origin",
+            "5",
+            "--origin",
+            "6",
+            "--csv",
+            &csv_arg,
+            "--routes",
+            &routes_arg,
+        ],
+        &topology,
+    );
+    assert_eq!(
+        read(&csv),
+        "asn,origin,hops\n1,5,3\n2,6,1\n3,5,2\n4,5,1\n5,5,0\n6,6,0\n"
+    );
+    assert_eq!(
+        read(&routes),
+        "asn,prefix,next_hop,path\n1,192.0.2.0/24,3,1 3 4 5\n2,192.0.2.0/24,6,2 6\n\
+         3,192.0.2.0/24,4,3 4 5\n4,192.0.2.0/24,5,4 5\n5,192.0.2.0/24,5,5\n6,192.0.2.0/24,6,6\n"
+    );
+
+    // Prefix hijack by 6 of 5's prefix: the same split; with ROV at AS2 the hijack stays at 6.
+    let hijack = [
+        "hijack",
+        "--victim",
+        "5",
+        "--attacker",
+        "6",
+        "--csv",
+        &csv_arg,
+    ];
+    let table = sim(&hijack, &topology);
+    assert!(
+        table.contains("PrefixHijack of 192.0.2.0/24 (victim AS5) by AS6"),
+        "{table}"
+    );
+    assert_eq!(
+        read(&csv),
+        "asn,origin,hops\n1,5,3\n2,6,1\n3,5,2\n4,5,1\n5,5,0\n6,6,0\n"
+    );
+    let mut with_rov = hijack.to_vec();
+    with_rov.extend(["--rov", "2"]);
+    sim(&with_rov, &topology);
+    assert_eq!(
+        read(&csv),
+        "asn,origin,hops\n1,5,3\n2,5,2\n3,5,2\n4,5,1\n5,5,0\n6,6,0\n"
+    );
+
+    // Subprefix hijack: every AS longest-matches 192.0.2.0/25 and forwards hop by hop to 6
+    // (5 too: its provider 4 has the /25 from 2).
+    let mut subprefix = hijack.to_vec();
+    subprefix.extend(["--subprefix", "--routes", &routes_arg]);
+    let table = sim(&subprefix, &topology);
+    let attacker_row = table
+        .lines()
+        .find(|l| l.starts_with("attacker"))
+        .unwrap_or("");
+    assert_eq!(attacker_row.split_whitespace().nth(1), Some("4"), "{table}");
+    assert_eq!(
+        read(&csv),
+        "asn,origin,hops\n1,6,2\n2,6,1\n3,6,3\n4,6,2\n5,6,3\n6,6,0\n"
+    );
+    let routes = read(&routes);
+    assert!(routes.contains("\n5,192.0.2.0/25,4,5 4 2 6\n"), "{routes}");
+    assert!(routes.contains("\n5,192.0.2.0/24,5,5\n"), "{routes}");
+    assert_eq!(routes.lines().count(), 13, "{routes}");
+}

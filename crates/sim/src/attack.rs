@@ -11,7 +11,7 @@ use crate::announcement::{Announcement, Seed};
 use crate::asset::AsSet;
 use crate::catchment::ScenarioError;
 use crate::engine::Simulation;
-use crate::forwarding::{deliver, Delivery};
+use crate::forwarding::{deliver, deliver_counting_hops, Delivery};
 use crate::geo::AsGeo;
 use crate::graph::Graph;
 use crate::outcome::{Outcome, SourceKind};
@@ -92,11 +92,40 @@ pub struct Attack {
     pub attacker: u32,
 }
 
-/// Reusable buffers for [`run_attack`].
+/// Reusable buffers for [`run_attack`], and where it leaves the per-AS detail when asked.
 #[derive(Clone, Debug, Default)]
 pub struct AttackScratch {
     victim_outcome: Option<Outcome>,
     deliveries: Vec<Delivery>,
+    hops: Vec<u32>,
+    detail: Option<AttackDetail>,
+    keep_detail: bool,
+}
+
+/// Per-AS detail of one attack (kept by an [`AttackScratch::keeping_detail`] scratch).
+#[derive(Clone, Debug)]
+pub struct AttackDetail {
+    /// The propagations: the victim's prefix first, then (subprefix hijack) the attacker's subprefix.
+    pub outcomes: Vec<Outcome>,
+    /// Per AS index: the AS where its traffic to the attacker's prefix ends and the AS hops to it
+    /// (0 at that AS), following routes hop by hop with longest match; `None` without a route. A leak's
+    /// traffic ends at the victim (the leaker passes it on); its hops count the detour.
+    pub ends: Vec<Option<(u32, u32)>>,
+}
+
+impl AttackScratch {
+    /// A scratch that keeps the [`AttackDetail`] of each attack (two outcome copies: for single runs).
+    pub fn keeping_detail() -> AttackScratch {
+        AttackScratch {
+            keep_detail: true,
+            ..AttackScratch::default()
+        }
+    }
+
+    /// The detail of the last attack, if kept.
+    pub fn detail(&self) -> Option<&AttackDetail> {
+        self.detail.as_ref()
+    }
 }
 
 /// The first half of `prefix` (one bit longer).
@@ -161,11 +190,33 @@ pub fn run_attack(
             let more_specific = subprefix(prefix)?;
             let hijack = Announcement::new(more_specific).with(Seed::attacker(attacker));
             let attack_outcome = simulation.propagate(&hijack, &policies)?;
-            deliver(
-                &[&*victim_outcome, attack_outcome],
-                more_specific.address(),
-                &mut scratch.deliveries,
-            );
+            let outcomes = [&*victim_outcome, attack_outcome];
+            if scratch.keep_detail {
+                deliver_counting_hops(
+                    &outcomes,
+                    more_specific.address(),
+                    &mut scratch.deliveries,
+                    &mut scratch.hops,
+                );
+                let ends = scratch
+                    .deliveries
+                    .iter()
+                    .zip(&scratch.hops)
+                    .map(|(delivery, &hops)| match delivery {
+                        Delivery::Source { outcome, source } => {
+                            let source = outcomes[*outcome].sources().get(*source)?;
+                            Some((source.asn, hops))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                scratch.detail = Some(AttackDetail {
+                    outcomes: vec![victim_outcome.clone(), attack_outcome.clone()],
+                    ends,
+                });
+            } else {
+                deliver(&outcomes, more_specific.address(), &mut scratch.deliveries);
+            }
             verdicts.extend(scratch.deliveries.iter().map(|delivery| match delivery {
                 Delivery::Source { outcome, .. } => Some(*outcome == 1),
                 _ => None,
@@ -182,6 +233,26 @@ pub fn run_attack(
             }
             let outcome = simulation.propagate(&announcement, &policies)?;
             let sources = outcome.sources();
+            if scratch.keep_detail {
+                let mut path = Vec::new();
+                let ends = (0..graph.len() as u32)
+                    .map(|index| {
+                        let route = outcome.route(index)?;
+                        let source = sources.get(route.source)?;
+                        if !matches!(source.kind, SourceKind::Leak { .. }) {
+                            return Some((source.asn, route.hops));
+                        }
+                        // Through the leaker and on along the leaked path: count distinct hops.
+                        outcome.path(graph, index, &mut path);
+                        path.dedup();
+                        Some((source.origin_asn, path.len() as u32))
+                    })
+                    .collect();
+                scratch.detail = Some(AttackDetail {
+                    outcomes: vec![outcome.clone()],
+                    ends,
+                });
+            }
             verdicts.extend((0..graph.len() as u32).map(|index| {
                 let route = outcome.route(index)?;
                 Some(matches!(

@@ -14,6 +14,7 @@ use crate::announcement::{Announcement, Seed};
 use crate::engine::{SimError, Simulation};
 use crate::geo::{AsGeo, LatLon};
 use crate::graph::{Graph, GraphBuilder};
+use crate::outcome::Outcome;
 use crate::policies::{Policies, SimConfig};
 use globe_bgp::Prefix;
 use serde::Serialize;
@@ -292,15 +293,43 @@ impl Anycast {
         (announcement, numbers)
     }
 
+    /// Propagates with `change` applied: every AS's route (pseudo-ASes included) and the PoP number
+    /// of each of the outcome's sources.
+    pub fn outcome(
+        &self,
+        config: SimConfig,
+        change: Option<&Change>,
+    ) -> Result<(Outcome, Vec<u16>), ScenarioError> {
+        let (announcement, numbers) = self.announcement(change);
+        let mut simulation = Simulation::with_config(&self.graph, config);
+        let mut outcome = Outcome::new();
+        simulation.propagate_into(&announcement, &Policies::none(&self.graph), &mut outcome)?;
+        Ok((outcome, numbers))
+    }
+
+    /// The per-AS routes CSV (`asn,prefix,next_hop,path`, see [`Outcome::write_routes`]) of the real
+    /// ASes, PoP pseudo-ASes printed as the operator's ASN.
+    pub fn routes_csv(&self, outcome: &Outcome) -> String {
+        let mut out = String::from("asn,prefix,next_hop,path\n");
+        let operator = self.operator_asn;
+        let rename = move |asn: u32| {
+            if asn >= PSEUDO_ASN_BASE {
+                operator
+            } else {
+                asn
+            }
+        };
+        outcome.write_routes(&self.graph, self.real, &rename, &mut out);
+        out
+    }
+
     /// Propagates with `change` applied and returns each real AS's PoP and hops.
     pub fn choices(
         &self,
         config: SimConfig,
         change: Option<&Change>,
     ) -> Result<Choices, ScenarioError> {
-        let (announcement, numbers) = self.announcement(change);
-        let mut simulation = Simulation::with_config(&self.graph, config);
-        let outcome = simulation.propagate(&announcement, &Policies::none(&self.graph))?;
+        let (outcome, numbers) = self.outcome(config, change)?;
         Ok((0..self.real as u32)
             .map(|index| {
                 let route = outcome.route(index)?;

@@ -26,6 +26,26 @@ pub enum Delivery {
 /// route for that contains `address` and hands the traffic to that route's next hop. O(ASes): each AS's
 /// answer is computed once and shared by everyone who forwards through it.
 pub fn deliver(outcomes: &[&Outcome], address: IpAddr, deliveries: &mut Vec<Delivery>) {
+    walk(outcomes, address, deliveries, None);
+}
+
+/// [`deliver`], also writing into `hops` the AS hops each AS's traffic takes to where it ends (0 at a
+/// source; meaningless for [`Delivery::NoRoute`] and [`Delivery::Loop`]).
+pub fn deliver_counting_hops(
+    outcomes: &[&Outcome],
+    address: IpAddr,
+    deliveries: &mut Vec<Delivery>,
+    hops: &mut Vec<u32>,
+) {
+    walk(outcomes, address, deliveries, Some(hops));
+}
+
+fn walk(
+    outcomes: &[&Outcome],
+    address: IpAddr,
+    deliveries: &mut Vec<Delivery>,
+    mut hops: Option<&mut Vec<u32>>,
+) {
     let count = outcomes.first().map_or(0, |outcome| outcome.len());
     let mut covering: Vec<usize> = (0..outcomes.len())
         .filter(|&number| {
@@ -42,6 +62,10 @@ pub fn deliver(outcomes: &[&Outcome], address: IpAddr, deliveries: &mut Vec<Deli
     const DONE: u8 = 2;
     deliveries.clear();
     deliveries.resize(count, Delivery::NoRoute);
+    if let Some(hops) = hops.as_deref_mut() {
+        hops.clear();
+        hops.resize(count, 0);
+    }
     let mut state = vec![UNKNOWN; count];
     let mut stack: Vec<u32> = Vec::new();
     for start in 0..count as u32 {
@@ -50,9 +74,16 @@ pub fn deliver(outcomes: &[&Outcome], address: IpAddr, deliveries: &mut Vec<Deli
         }
         stack.clear();
         let mut current = start;
+        // Hops of the last AS on the stack to where the walk ends.
+        let mut last_hops = 0;
         let result = loop {
             match state[current as usize] {
-                DONE => break deliveries[current as usize],
+                DONE => {
+                    if let Some(hops) = hops.as_deref() {
+                        last_hops = hops[current as usize] + 1;
+                    }
+                    break deliveries[current as usize];
+                }
                 VISITING => break Delivery::Loop,
                 _ => {}
             }
@@ -72,9 +103,13 @@ pub fn deliver(outcomes: &[&Outcome], address: IpAddr, deliveries: &mut Vec<Deli
                 Some((_, route)) => current = route.next_hop,
             }
         };
-        for &index in &stack {
+        let depth = stack.len() as u32;
+        for (position, &index) in stack.iter().enumerate() {
             state[index as usize] = DONE;
             deliveries[index as usize] = result;
+            if let Some(hops) = hops.as_deref_mut() {
+                hops[index as usize] = last_hops + (depth - 1 - position as u32);
+            }
         }
     }
 }

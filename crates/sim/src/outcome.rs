@@ -283,6 +283,38 @@ impl Outcome {
         true
     }
 
+    /// Appends one CSV row `asn,prefix,next_hop,path` per AS index below `limit` that has a route, in
+    /// index (so ASN) order: the neighbour it learned the route from (itself at a source) and the path
+    /// as its Loc-RIB shows it with its own ASN in front (BGPy's `as_path`). `rename` maps every ASN
+    /// printed (a catchment prints its PoP pseudo-ASes as the operator's ASN).
+    pub fn write_routes(
+        &self,
+        graph: &Graph,
+        limit: usize,
+        rename: &dyn Fn(u32) -> u32,
+        out: &mut String,
+    ) {
+        use std::fmt::Write as _;
+        let mut path = Vec::new();
+        for index in 0..limit.min(self.routes.len()) as u32 {
+            let Some(route) = self.route(index) else {
+                continue;
+            };
+            self.path(graph, index, &mut path);
+            let asn = rename(graph.asn(index));
+            let _ = write!(
+                out,
+                "{asn},{},{},{asn}",
+                self.prefix,
+                rename(graph.asn(route.next_hop))
+            );
+            for &hop in &path {
+                let _ = write!(out, " {}", rename(hop));
+            }
+            out.push('\n');
+        }
+    }
+
     /// Appends the path AS `index` received (for a non-seed): the next hop, then what the next hop
     /// sends after its own ASN, recursively.
     pub(crate) fn append_received(&self, graph: &Graph, index: u32, out: &mut Vec<u32>) {
