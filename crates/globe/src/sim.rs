@@ -9,7 +9,8 @@ use globe_sim::attack::{run_attack, Attack, AttackKind, AttackScratch, Defences,
 use globe_sim::catchment::{self, Anycast, CatchmentReport, Change, Pop};
 use globe_sim::geo::{AsGeo, LatLon};
 use globe_sim::sweep::{self, Defence, Selection, SweepSpec};
-use globe_sim::{caida, plot, AsSet, Graph, RouterId, SimConfig, Simulation};
+use globe_sim::world::{self, Coordinates, World};
+use globe_sim::{analysis, caida, plot, AsSet, Graph, RouterId, SimConfig, Simulation};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +28,9 @@ pub struct SimArgs {
 
 #[derive(Subcommand)]
 enum SimAction {
+    /// The topology's structure: ASes, links, tier-1 clique, provider–customer cycles, disconnected
+    /// parts, largest customer cones.
+    Topology(Opts),
     /// Which PoP each AS reaches: shares of ASes and address space per PoP and country, stretch.
     Catchment(Opts),
     /// The catchment with one PoP (--remove-pop) or one upstream link (--remove-link) removed.
@@ -37,6 +41,9 @@ enum SimAction {
     Leak(Opts),
     /// Attacker success against ROV/ASPA/roles adoption, many trials per level, on every core.
     Sweep(Opts),
+    /// A connected sub-graph of --size ASes around --around ASNs (and the PoPs' upstreams) written as a
+    /// `globe lab` world (docs/lab.md).
+    ExportWorld(Opts),
 }
 
 /// Every option of every subcommand (each uses those it needs); also the TOML `--config` layout.
@@ -132,6 +139,18 @@ struct Opts {
     /// `asn,prefix,next_hop,path` (path with the AS itself first, as in its Loc-RIB).
     #[arg(long)]
     routes: Option<PathBuf>,
+    /// export-world: build the world around these ASNs, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    around: Vec<u32>,
+    /// export-world: the number of ASes [default: 200].
+    #[arg(long)]
+    size: Option<usize>,
+    /// export-world: the world file to write [default: standard output].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// export-world: the world's name.
+    #[arg(long)]
+    name: Option<String>,
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -142,15 +161,19 @@ struct Opts {
 
 pub fn run(args: SimArgs) -> ExitCode {
     let (name, opts) = match *args.action {
+        SimAction::Topology(o) => ("topology", o),
         SimAction::Catchment(o) => ("catchment", o),
         SimAction::WhatIf(o) => ("what-if", o),
         SimAction::Hijack(o) => ("hijack", o),
         SimAction::Leak(o) => ("leak", o),
         SimAction::Sweep(o) => ("sweep", o),
+        SimAction::ExportWorld(o) => ("export-world", o),
     };
     match opts.merged().and_then(|opts| match name {
+        "topology" => topology_command(&opts),
         "catchment" | "what-if" => catchment_command(&opts, name == "what-if"),
         "sweep" => sweep_command(&opts),
+        "export-world" => export_world_command(&opts),
         _ => attack_command(&opts, name == "leak"),
     }) {
         Ok(()) => ExitCode::SUCCESS,
@@ -194,6 +217,9 @@ impl Opts {
             seed,
             csv,
             routes,
+            size,
+            out,
+            name,
             json,
             svg
         ))
@@ -214,13 +240,58 @@ impl Opts {
             roles: or(&self.roles, &file.roles),
             defence: or(&self.defence, &file.defence),
             adoption: or(&self.adoption, &file.adoption),
+            around: or(&self.around, &file.around),
             ..Opts::default()
         }
     }
 
     fn prefix(&self) -> Result<Prefix, String> {
+        if self.prefix.is_none() {
+            if let Some(service) = self.world()?.and_then(|world| world.anycast) {
+                if let Some(prefix) = service.prefix.or(service.prefix6) {
+                    return Ok(prefix);
+                }
+            }
+        }
         let text = self.prefix.as_deref().unwrap_or("192.0.2.0/24");
         text.parse().map_err(|e| format!("--prefix {text}: {e:?}"))
+    }
+
+    /// The operator's ASN: `--operator-asn`, the world's `[anycast] asn`, or 64500.
+    fn operator_asn(&self) -> Result<u32, String> {
+        if let Some(asn) = self.operator_asn {
+            return Ok(asn);
+        }
+        let world = self.world()?.and_then(|world| world.anycast);
+        Ok(world.map_or(64500, |service| service.asn))
+    }
+
+    /// The topology path: `--topology` or the 2016 CAIDA default.
+    fn topology_path(&self) -> Result<PathBuf, String> {
+        match &self.topology {
+            Some(path) => Ok(path.clone()),
+            None if Path::new(DEFAULT_TOPOLOGY).exists() => Ok(PathBuf::from(DEFAULT_TOPOLOGY)),
+            None => Err(format!(
+                "--topology FILE is required ({DEFAULT_TOPOLOGY} is absent)"
+            )),
+        }
+    }
+
+    /// The `globe lab` world given as `--topology FILE.toml`, IATA codes placed with the airport table.
+    fn world(&self) -> Result<Option<World>, String> {
+        let path = self.topology_path()?;
+        if !world::is_world_file(&path) {
+            return Ok(None);
+        }
+        let airports = |code: &str| {
+            globe_auth::steering::places::airport(code).map(|airport| Coordinates {
+                lat: airport.latitude,
+                lon: airport.longitude,
+            })
+        };
+        World::load(&path, Some(&airports))
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 
     fn config(&self) -> SimConfig {
@@ -232,22 +303,23 @@ impl Opts {
         config
     }
 
+    /// The AS graph: a CAIDA file (serial-1 or -2, plain or bzip2) or a `globe lab` world (`.toml`).
     fn topology(&self) -> Result<Graph, String> {
-        let path = match &self.topology {
-            Some(path) => path.clone(),
-            None if Path::new(DEFAULT_TOPOLOGY).exists() => PathBuf::from(DEFAULT_TOPOLOGY),
-            None => {
-                return Err(format!(
-                    "--topology FILE is required ({DEFAULT_TOPOLOGY} is absent)"
-                ))
-            }
-        };
+        let path = self.topology_path()?;
+        if let Some(world) = self.world()? {
+            return world::graph(&world).map_err(|e| format!("{}: {e}", path.display()));
+        }
         caida::load(&path).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     fn geo(&self, graph: &Graph) -> Result<Option<AsGeo>, String> {
         if self.no_geo {
             return Ok(None);
+        }
+        if self.ranges.is_none() && self.mmdb.is_none() {
+            if let Some(world) = self.world()? {
+                return Ok(Some(world::geo(&world, graph)));
+            }
         }
         let ranges = self.ranges.clone().or_else(|| {
             Path::new(DEFAULT_RANGES)
@@ -280,6 +352,11 @@ impl Opts {
             prepend: 0,
             origin: Some(asn),
         }));
+        if pops.is_empty() {
+            if let Some(world) = self.world()? {
+                pops = world::pops(&world);
+            }
+        }
         if pops.is_empty() {
             return Err(
                 "no PoPs: give --pop NAME:IATA:UPSTREAM[,..][:PREPEND] or --origin ASN".into(),
@@ -363,16 +440,129 @@ fn parse_pop(text: &str) -> Result<Pop, String> {
     })
 }
 
+fn export_world_command(opts: &Opts) -> Result<(), String> {
+    let graph = opts.topology()?;
+    let geo = opts.geo(&graph)?;
+    let organisations = match opts.ranges.clone().or_else(|| {
+        Path::new(DEFAULT_RANGES)
+            .exists()
+            .then(|| PathBuf::from(DEFAULT_RANGES))
+    }) {
+        Some(path) if !opts.no_geo && opts.world()?.is_none() => {
+            Some(globe_sim::export::load_organisations(&path).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
+    let size = opts.size.unwrap_or(200);
+    let mut options = globe_sim::export::ExportOptions::new(opts.around.iter().copied(), size);
+    options.geo = geo.as_ref();
+    options.organisations = organisations.as_ref();
+    options.name = opts.name.clone();
+    if !opts.pop.is_empty() || !opts.origin.is_empty() {
+        options.anycast = Some(globe_sim::export::service(
+            &opts.pops()?,
+            opts.prefix()?,
+            opts.operator_asn()?,
+        ));
+    }
+    let world = globe_sim::export::export(&graph, &options).map_err(|e| e.to_string())?;
+    let text = world.to_toml();
+    let links = world.links.len();
+    match &opts.out {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => print!("{text}"),
+    }
+    let summary = format!(
+        "world of {} ASes and {links} links around {:?}{}",
+        world.ases.len(),
+        options.around,
+        opts.out
+            .as_ref()
+            .map(|p| format!(" written to {}", p.display()))
+            .unwrap_or_default()
+    );
+    eprintln!("{summary}");
+    Ok(())
+}
+
+fn topology_command(opts: &Opts) -> Result<(), String> {
+    let graph = opts.topology()?;
+    println!(
+        "{} ASes, {} provider-customer links, {} peer links",
+        graph.len(),
+        graph.provider_customer_count(),
+        graph.peer_count()
+    );
+    let list = |asns: &[u32]| {
+        asns.iter()
+            .map(|asn| asn.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "tier-1 clique ({}): {}",
+        graph.clique().len(),
+        list(graph.clique())
+    );
+    println!("IXP ASes: {}", graph.ixps().len());
+    let cycles = analysis::provider_customer_cycles(&graph);
+    println!("provider-customer cycles: {}", cycles.len());
+    for cycle in cycles.iter().take(10) {
+        println!(
+            "  cycle of {} ASes: {}",
+            cycle.len(),
+            list(&cycle[..cycle.len().min(20)])
+        );
+    }
+    let components = analysis::components(&graph);
+    let giant = components
+        .giant()
+        .map_or(0, |g| components.sizes[g as usize]);
+    println!(
+        "connected parts: {} (largest {} ASes, {} ASes outside it)",
+        components.count(),
+        giant,
+        graph.len() as u32 - giant
+    );
+    if let Some(g) = components.giant() {
+        let outside: Vec<u32> = (0..graph.len() as u32)
+            .filter(|&i| components.of[i as usize] != g)
+            .take(20)
+            .map(|i| graph.asn(i))
+            .collect();
+        if !outside.is_empty() {
+            println!("  outside the largest part (first 20): {}", list(&outside));
+        }
+    }
+    let cones = analysis::customer_cone_sizes(&graph);
+    let mut order: Vec<u32> = (0..graph.len() as u32).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(cones[i as usize]), graph.asn(i)));
+    let stubs = cones.iter().filter(|&&size| size == 1).count();
+    println!("stubs (no customers): {stubs}");
+    println!(
+        "{:<12} {:>13} {:>10} {:>6} {:>6}",
+        "AS", "CUSTOMER CONE", "CUSTOMERS", "PEERS", "PROV"
+    );
+    for &index in order.iter().take(10) {
+        println!(
+            "AS{:<10} {:>13} {:>10} {:>6} {:>6}",
+            graph.asn(index),
+            cones[index as usize],
+            graph.customers(index).len(),
+            graph.peers(index).len(),
+            graph.providers(index).len()
+        );
+    }
+    Ok(())
+}
+
 fn catchment_command(opts: &Opts, what_if: bool) -> Result<(), String> {
     let graph = opts.topology()?;
     let geo = opts.geo(&graph)?;
-    let anycast = Anycast::new(
-        &graph,
-        opts.pops()?,
-        opts.prefix()?,
-        opts.operator_asn.unwrap_or(64500),
-    )
-    .map_err(|e| e.to_string())?;
+    let anycast = Anycast::new(&graph, opts.pops()?, opts.prefix()?, opts.operator_asn()?)
+        .map_err(|e| e.to_string())?;
     if !what_if {
         let report = catchment::catchment(&anycast, geo.as_ref(), opts.config())
             .map_err(|e| e.to_string())?;
@@ -461,6 +651,14 @@ fn print_catchment(report: &CatchmentReport) {
             pop.mean_hops
         );
     }
+    let why = &report.no_route;
+    if report.routed < report.ases {
+        println!(
+            "without a route: {} with no provider and no peer exporting it, {} whose providers have none, \
+             {} in a part of the graph without an origin, {} filtered by policy",
+            why.no_provider, why.providers_without, why.other_component, why.filtered
+        );
+    }
     if let Some(s) = &report.stretch {
         println!(
             "stretch over {} located ASes: median {:.0} km, p90 {:.0} km, mean {:.0} km; {:.1}% at their nearest PoP",
@@ -468,11 +666,18 @@ fn print_catchment(report: &CatchmentReport) {
         );
     }
     for country in report.countries.iter().take(10) {
+        // Shares of the country's address space, or of its ASes when they hold no known addresses.
         let total: u64 = country.addresses.iter().sum();
+        let weights: Vec<u64> = if total > 0 {
+            country.addresses.clone()
+        } else {
+            country.ases.iter().map(|&n| n as u64).collect()
+        };
+        let total: u64 = weights.iter().sum();
         let split: Vec<String> = report
             .pops
             .iter()
-            .zip(&country.addresses)
+            .zip(&weights)
             .filter(|(_, &a)| a > 0)
             .map(|(p, &a)| format!("{} {:.0}%", p.name, a as f64 * 100.0 / total.max(1) as f64))
             .collect();

@@ -64,7 +64,11 @@ fn catchment_with_three_pops_on_the_real_graph() {
         table_total += ases;
     }
     assert_eq!(table_total, routed);
-    assert!(lines[5].starts_with("stretch over "), "{stdout}");
+    assert!(
+        lines[5].starts_with("without a route: ") && lines[5].ends_with(" 0 filtered by policy"),
+        "{stdout}"
+    );
+    assert!(lines[6].starts_with("stretch over "), "{stdout}");
     assert!(stdout.contains("\ncountry US: "), "{stdout}");
 
     // JSON: the same counts; AS and address shares each sum to 1.
@@ -72,6 +76,17 @@ fn catchment_with_three_pops_on_the_real_graph() {
     let report: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(report["ases"], 55_809);
     assert_eq!(report["routed"], routed);
+    let why = &report["no_route"];
+    let explained = [
+        "no_provider",
+        "providers_without",
+        "other_component",
+        "filtered",
+    ]
+    .iter()
+    .filter_map(|field| why[field].as_u64())
+    .sum::<u64>();
+    assert_eq!(explained as usize, 55_809 - routed, "{why}");
     let pops = report["pops"].as_array().expect("pops");
     assert_eq!(pops.len(), 3);
     let sum = |field: &str| pops.iter().filter_map(|p| p[field].as_f64()).sum::<f64>();
@@ -249,4 +264,154 @@ fn catchment_and_hijack_command_lines_give_per_as_csv() {
     assert!(routes.contains("\n5,192.0.2.0/25,4,5 4 2 6\n"), "{routes}");
     assert!(routes.contains("\n5,192.0.2.0/24,5,5\n"), "{routes}");
     assert_eq!(routes.lines().count(), 13, "{routes}");
+}
+
+#[test]
+fn topology_reports_cycles_and_disconnected_parts() {
+    // 1 → 2 → 3 → 1 is a provider–customer cycle; 7–8 peer apart from the rest (serial-2 lines).
+    let path = scratch("cyclic.as-rel.txt");
+    std::fs::write(
+        &path,
+        "# serial-2\n1|2|-1|bgp\n2|3|-1|bgp\n3|1|-1|bgp\n3|4|-1|bgp\n7|8|0|mlp\n",
+    )
+    .expect("written");
+    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["sim", "topology", "--topology"])
+        .arg(&path)
+        .output()
+        .expect("globe runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("6 ASes, 4 provider-customer links, 1 peer links"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("provider-customer cycles: 1\n  cycle of 3 ASes: 1 2 3\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("connected parts: 2 (largest 4 ASes, 2 ASes outside it)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("outside the largest part (first 20): 7 8"),
+        "{stdout}"
+    );
+}
+
+fn repo(path: &str) -> String {
+    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_lab_world_is_a_topology_with_its_own_pops() {
+    // test-data/worlds/small.toml: PoPs FRA behind 64498, IAD behind 64499 and 64497, SIN behind
+    // 64501 (prepending once); every AS reaches one, the tier-1s through their customers.
+    let csv = scratch("small-world.csv");
+    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["sim", "catchment", "--topology"])
+        .arg(repo("test-data/worlds/small.toml"))
+        .arg("--csv")
+        .arg(&csv)
+        .output()
+        .expect("globe runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("prefix 192.0.2.0/24: 12 ASes, 12 with a route, 0 without"),
+        "{stdout}"
+    );
+    let csv = read(&csv);
+    for row in [
+        "64496,64500,2,FRA",
+        "64497,64500,1,IAD",
+        "64501,64500,1,SIN",
+        "64505,64500,2,SIN",
+    ] {
+        assert!(csv.lines().any(|line| line == row), "{row} in\n{csv}");
+    }
+}
+
+#[test]
+fn export_world_writes_a_world_the_simulator_reads_back() {
+    let world = scratch("exported.toml");
+    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["sim", "export-world", "--no-geo", "--topology"])
+        .arg(data("caida/20161101.as-rel.txt.bz2"))
+        .args([
+            "--around",
+            "13335,3356",
+            "--size",
+            "200",
+            "--pop",
+            "FRA:FRA:3356,1299",
+        ])
+        .args(["--pop", "IAD:IAD:174", "--out"])
+        .arg(&world)
+        .output()
+        .expect("globe runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("world of 200 ASes and "), "{stderr}");
+    let text = read(&world);
+    assert!(
+        text.contains("[anycast]") && text.contains("upstreams = [3356, 1299]"),
+        "{text}"
+    );
+
+    // Read back: 200 ASes in one part, and the world's PoPs give every AS a route.
+    let topology = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["sim", "topology", "--topology"])
+        .arg(&world)
+        .output()
+        .expect("globe runs");
+    let stdout = String::from_utf8_lossy(&topology.stdout);
+    assert!(stdout.starts_with("200 ASes, "), "{stdout}");
+    assert!(stdout.contains("provider-customer cycles: 0"), "{stdout}");
+    assert!(
+        stdout.contains("connected parts: 1 (largest 200 ASes, 0 ASes outside it)"),
+        "{stdout}"
+    );
+    let catchment = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["sim", "catchment", "--topology"])
+        .arg(&world)
+        .output()
+        .expect("globe runs");
+    let stdout = String::from_utf8_lossy(&catchment.stdout);
+    assert!(
+        catchment.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&catchment.stderr)
+    );
+    assert!(
+        stdout.starts_with("prefix 192.0.2.0/24: 200 ASes, 200 with a route"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_broken_world_is_refused_with_its_line() {
+    let world = scratch("broken.toml");
+    std::fs::write(
+        &world,
+        "[[as]]\nasn = 64496\nkind = \"tier1\"\n\n[[link]]\nprovider = 64496\ncustomer = 64999\n",
+    )
+    .expect("written");
+    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
+        .args(["sim", "topology", "--topology"])
+        .arg(&world)
+        .output()
+        .expect("globe runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("broken.toml:7:"), "{stderr}");
 }

@@ -14,7 +14,7 @@ use crate::announcement::{Announcement, Seed};
 use crate::engine::{SimError, Simulation};
 use crate::geo::{AsGeo, LatLon};
 use crate::graph::{Graph, GraphBuilder};
-use crate::outcome::Outcome;
+use crate::outcome::{NoRouteReasons, Outcome};
 use crate::policies::{Policies, SimConfig};
 use globe_bgp::Prefix;
 use serde::Serialize;
@@ -158,6 +158,8 @@ pub struct CatchmentReport {
     pub countries: Vec<CountryShare>,
     /// Distance stretch, when ASes and PoPs are located.
     pub stretch: Option<Stretch>,
+    /// Why the ASes without a route have none.
+    pub no_route: NoRouteReasons,
     /// Each AS's choice (not serialised: 55k rows belong in the CSV).
     #[serde(skip)]
     pub choices: Choices,
@@ -330,12 +332,30 @@ impl Anycast {
         change: Option<&Change>,
     ) -> Result<Choices, ScenarioError> {
         let (outcome, numbers) = self.outcome(config, change)?;
-        Ok((0..self.real as u32)
+        Ok(self.choices_of(&outcome, &numbers))
+    }
+
+    /// Each real AS's PoP and hops in `outcome` (with `numbers` from [`Anycast::outcome`]).
+    pub fn choices_of(&self, outcome: &Outcome, numbers: &[u16]) -> Choices {
+        (0..self.real as u32)
             .map(|index| {
                 let route = outcome.route(index)?;
                 Some((*numbers.get(route.source)?, route.hops))
             })
-            .collect())
+            .collect()
+    }
+
+    /// The catchment report with `change` applied, with the reasons ASes have no route.
+    pub fn full_report(
+        &self,
+        config: SimConfig,
+        change: Option<&Change>,
+        geo: Option<&AsGeo>,
+    ) -> Result<CatchmentReport, ScenarioError> {
+        let (outcome, numbers) = self.outcome(config, change)?;
+        let mut report = self.report(self.choices_of(&outcome, &numbers), geo);
+        report.no_route = outcome.no_route_reasons(&self.graph, self.real);
+        Ok(report)
     }
 
     /// The catchment report of `choices` (from [`Anycast::choices`]).
@@ -417,6 +437,7 @@ impl Anycast {
             pops,
             countries,
             stretch,
+            no_route: NoRouteReasons::default(),
             choices,
         }
     }
@@ -428,7 +449,7 @@ pub fn catchment(
     geo: Option<&AsGeo>,
     config: SimConfig,
 ) -> Result<CatchmentReport, ScenarioError> {
-    Ok(anycast.report(anycast.choices(config, None)?, geo))
+    anycast.full_report(config, None, geo)
 }
 
 /// The catchment before and after `change`, and the ASes that move.
@@ -452,10 +473,10 @@ pub fn what_if(
         }
         _ => {}
     }
-    let before = anycast.choices(config, None)?;
-    let after = anycast.choices(config, Some(&change))?;
+    let before = anycast.full_report(config, None, geo)?;
+    let after = anycast.full_report(config, Some(&change), geo)?;
     let mut moves: BTreeMap<(Option<u16>, Option<u16>), (usize, u64)> = BTreeMap::new();
-    for (index, (old, new)) in before.iter().zip(&after).enumerate() {
+    for (index, (old, new)) in before.choices.iter().zip(&after.choices).enumerate() {
         let (old, new) = (old.map(|c| c.0), new.map(|c| c.0));
         if old != new {
             let entry = moves.entry((old, new)).or_default();
@@ -478,8 +499,8 @@ pub fn what_if(
         change,
         moved: moves.iter().map(|m| m.ases).sum(),
         moves,
-        before: anycast.report(before, geo),
-        after: anycast.report(after, geo),
+        before,
+        after,
     })
 }
 

@@ -30,6 +30,7 @@ pub mod attack;
 pub mod caida;
 pub mod catchment;
 pub mod engine;
+pub mod export;
 pub mod forwarding;
 pub mod geo;
 pub mod graph;
@@ -37,6 +38,7 @@ pub mod outcome;
 pub mod plot;
 pub mod policies;
 pub mod sweep;
+pub mod world;
 
 pub use announcement::{Announcement, Seed, SeedKind};
 pub use asset::{AsSet, UnknownAsn};

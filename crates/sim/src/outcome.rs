@@ -8,6 +8,7 @@
 use crate::graph::Graph;
 use globe_bgp::policy::Relationship;
 use globe_bgp::Prefix;
+use serde::Serialize;
 
 /// How an AS learned the route it chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,6 +73,21 @@ pub struct RouteView {
     pub hops: u32,
     /// The Only-to-Customer value the route carries, if any (RFC 9234).
     pub otc: Option<u32>,
+}
+
+/// Why the ASes without a route have none, counted (see [`Outcome::no_route_reasons`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NoRouteReasons {
+    /// In a connected part of the graph that holds no source.
+    pub other_component: usize,
+    /// No provider, and no peer with a customer or its own route (peers export only those): the
+    /// peer-only and provider-less edges of the graph.
+    pub no_provider: usize,
+    /// Providers, but none of them with a route (they are themselves cut off), and no peer that exports.
+    pub providers_without: usize,
+    /// A neighbour would export a route, but policy stopped it (ROV, ASPA, OTC, NO_EXPORT, a source
+    /// announcing to a subset of its neighbours).
+    pub filtered: usize,
 }
 
 /// Every AS's route for one prefix. Reused across propagations: [`crate::Simulation::propagate_into`]
@@ -264,6 +280,42 @@ impl Outcome {
             }
         }
         counts
+    }
+
+    /// Sorts every AS index below `limit` without a route into the [`NoRouteReasons`]: valley-free
+    /// export (a provider exports everything to customers, a peer or customer only its customer and
+    /// own routes) explains all but the `filtered` ones.
+    pub fn no_route_reasons(&self, graph: &Graph, limit: usize) -> NoRouteReasons {
+        let components = crate::analysis::components(graph);
+        let mut fed = vec![false; components.sizes.len()];
+        for source in &self.sources {
+            if let Some(slot) = components.of.get(source.index as usize) {
+                fed[*slot as usize] = true;
+            }
+        }
+        let exports_to_peer = |index: u32| {
+            self.route(index)
+                .is_some_and(|r| matches!(r.learned, Learned::Seed | Learned::Customer))
+        };
+        let mut reasons = NoRouteReasons::default();
+        for index in (0..limit.min(self.routes.len()) as u32).filter(|&i| !self.has_route(i)) {
+            let exporting_peer = graph.peers(index).iter().any(|&p| exports_to_peer(p));
+            let providers = graph.providers(index);
+            let exporting_customer = graph.customers(index).iter().any(|&c| exports_to_peer(c));
+            if !fed[components.of[index as usize] as usize] {
+                reasons.other_component += 1;
+            } else if exporting_peer
+                || exporting_customer
+                || providers.iter().any(|&p| self.has_route(p))
+            {
+                reasons.filtered += 1;
+            } else if providers.is_empty() {
+                reasons.no_provider += 1;
+            } else {
+                reasons.providers_without += 1;
+            }
+        }
+        reasons
     }
 
     /// The AS path of AS `index`'s route into `out` (ASNs, neighbour first, origin last, prepends
