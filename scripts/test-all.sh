@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== installing test dependencies (Debian packages)"
-packages=(knot knot-dnsutils nsd unbound dnsperf bind9-dnsutils python3-dnspython iproute2
+packages=(knot knot-dnsutils nsd unbound dnsperf bind9-dnsutils python3-dnspython python3-venv iproute2
           bird2 frr gobgpd exabgp bgpdump)
 missing=()
 for p in "${packages[@]}"; do
@@ -22,6 +22,15 @@ for svc in knot nsd unbound bird frr; do
 done
 for tool in knotd nsd unbound kdig dig dnsperf bird birdc gobgpd exabgp bgpdump /usr/lib/frr/bgpd; do command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }; done
 /usr/bin/python3 -c 'import dns.message' || { echo "dnspython missing for /usr/bin/python3"; exit 1; }
+
+echo "== installing BGPy 13.0.13 (pip, in a venv outside the repository) for the simulator differential"
+bgpy_venv="${BGPY_VENV:-/tmp/globe-bgpy-venv}"
+if ! "$bgpy_venv/bin/python" -c 'import bgpy' 2>/dev/null; then
+  rm -rf "$bgpy_venv"
+  /usr/bin/python3 -m venv "$bgpy_venv"
+  "$bgpy_venv/bin/pip" install -q --disable-pip-version-check bgpy-pkg==13.0.13
+fi
+"$bgpy_venv/bin/python" -c 'import bgpy' || { echo "BGPy missing in $bgpy_venv"; exit 1; }
 
 echo "== formatting and lints"
 cargo fmt --all -- --check
@@ -52,5 +61,10 @@ done
 echo "== resolver differential tests against Unbound (a DNS hierarchy on loopback in a netns, served by globe auth, then NSD)"
 /usr/bin/python3 tests/resolver/resdiff.py --auth globe --subject globe --globe "$globe" --trace-check
 /usr/bin/python3 tests/resolver/resdiff.py --auth nsd --subject globe --globe "$globe"
+
+echo "== simulator differential against BGPy: its engine tests, random graphs, the real 2016 CAIDA graph"
+"$bgpy_venv/bin/python" tests/sim/bgpy_diff.py --globe "$globe"
+"$bgpy_venv/bin/python" tests/sim/bgpy_diff.py --globe "$globe" --only random --graphs 0 \
+  --caida ../shared/data/caida/20161101.as-rel.txt.bz2
 
 echo "== all tests passed"

@@ -336,7 +336,8 @@ impl Outcome {
     }
 
     /// Appends one CSV row `asn,prefix,next_hop,path` per AS index below `limit` that has a route, in
-    /// index (so ASN) order: the neighbour it learned the route from (itself at a source) and the path
+    /// index (so ASN) order: the neighbour it learned the route from (itself at an origin or attacker; a
+    /// leaker's is where the leaked route came from) and the path
     /// as its Loc-RIB shows it with its own ASN in front (BGPy's `as_path`). `rename` maps every ASN
     /// printed (a catchment prints its PoP pseudo-ASes as the operator's ASN).
     pub fn write_routes(
@@ -354,12 +355,16 @@ impl Outcome {
             };
             self.path(graph, index, &mut path);
             let asn = rename(graph.asn(index));
-            let _ = write!(
-                out,
-                "{asn},{},{},{asn}",
-                self.prefix,
-                rename(graph.asn(route.next_hop))
+            // A leaker's route is a seed here, but it learned it from the first AS of the leaked path.
+            let leaked = matches!(
+                self.sources.get(route.source).map(|s| s.kind),
+                Some(SourceKind::Leak { .. })
             );
+            let next_hop = match path.first() {
+                Some(&first) if leaked && route.learned == Learned::Seed => first,
+                _ => graph.asn(route.next_hop),
+            };
+            let _ = write!(out, "{asn},{},{},{asn}", self.prefix, rename(next_hop));
             for &hop in &path {
                 let _ = write!(out, " {}", rename(hop));
             }
