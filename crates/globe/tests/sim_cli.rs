@@ -1,7 +1,7 @@
 //! `globe sim` from the outside: a three-PoP catchment on the real 2016 CAIDA graph with geo data, read
 //! back from the summary table, the JSON and the CSV; and the same PoPs from a `--config` TOML file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn data(path: &str) -> String {
@@ -166,25 +166,38 @@ fn hand_checked_topology() -> PathBuf {
     path
 }
 
-fn sim(args: &[&str], topology: &std::path::Path) -> String {
+/// `globe sim ARGS --topology TOPOLOGY`: the exit code, standard output and standard error.
+fn globe_sim(args: &[&str], topology: &Path) -> (Option<i32>, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_globe"))
         .arg("sim")
         .args(args)
         .arg("--topology")
         .arg(topology)
-        .args(["--no-geo", "--prefix", "192.0.2.0/24"])
         .output()
         .expect("globe runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
 }
 
-fn read(path: &std::path::Path) -> String {
+/// [`globe_sim`], which must succeed: its standard output and standard error.
+fn globe_sim_ok(args: &[&str], topology: &Path) -> (String, String) {
+    let (code, stdout, stderr) = globe_sim(args, topology);
+    assert_eq!(code, Some(0), "globe sim {args:?}:\n{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+/// `globe sim ARGS` on `topology` without geo data, for 192.0.2.0/24: its standard output.
+fn sim(args: &[&str], topology: &Path) -> String {
+    let mut args = args.to_vec();
+    args.extend(["--no-geo", "--prefix", "192.0.2.0/24"]);
+    globe_sim_ok(&args, topology).0
+}
+
+fn read(path: &Path) -> String {
     std::fs::read_to_string(path).expect("output written")
 }
 
@@ -275,17 +288,7 @@ fn topology_reports_cycles_and_disconnected_parts() {
         "# serial-2\n1|2|-1|bgp\n2|3|-1|bgp\n3|1|-1|bgp\n3|4|-1|bgp\n7|8|0|mlp\n",
     )
     .expect("written");
-    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
-        .args(["sim", "topology", "--topology"])
-        .arg(&path)
-        .output()
-        .expect("globe runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (stdout, _) = globe_sim_ok(&["topology"], &path);
     assert!(
         stdout.contains("6 ASes, 4 provider-customer links, 1 peer links"),
         "{stdout}"
@@ -313,19 +316,8 @@ fn a_lab_world_is_a_topology_with_its_own_pops() {
     // test-data/worlds/small.toml: PoPs FRA behind 64498, IAD behind 64499 and 64497, SIN behind
     // 64501 (prepending once); every AS reaches one, the tier-1s through their customers.
     let csv = scratch("small-world.csv");
-    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
-        .args(["sim", "catchment", "--topology"])
-        .arg(repo("test-data/worlds/small.toml"))
-        .arg("--csv")
-        .arg(&csv)
-        .output()
-        .expect("globe runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let world = PathBuf::from(repo("test-data/worlds/small.toml"));
+    let (stdout, _) = globe_sim_ok(&["catchment", "--csv", &csv.to_string_lossy()], &world);
     assert!(
         stdout.starts_with("prefix 192.0.2.0/24: 12 ASes, 12 with a route, 0 without"),
         "{stdout}"
@@ -344,23 +336,23 @@ fn a_lab_world_is_a_topology_with_its_own_pops() {
 #[test]
 fn export_world_writes_a_world_the_simulator_reads_back() {
     let world = scratch("exported.toml");
-    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
-        .args(["sim", "export-world", "--no-geo", "--topology"])
-        .arg(data("caida/20161101.as-rel.txt.bz2"))
-        .args([
-            "--around",
-            "13335,3356",
-            "--size",
-            "200",
-            "--pop",
-            "FRA:FRA:3356,1299",
-        ])
-        .args(["--pop", "IAD:IAD:174", "--out"])
-        .arg(&world)
-        .output()
-        .expect("globe runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let out = world.to_string_lossy();
+    let export = [
+        "export-world",
+        "--no-geo",
+        "--around",
+        "13335,3356",
+        "--size",
+        "200",
+        "--pop",
+        "FRA:FRA:3356,1299",
+        "--pop",
+        "IAD:IAD:174",
+        "--out",
+        &out,
+    ];
+    let caida = PathBuf::from(data("caida/20161101.as-rel.txt.bz2"));
+    let (_, stderr) = globe_sim_ok(&export, &caida);
     assert!(stderr.contains("world of 200 ASes and "), "{stderr}");
     let text = read(&world);
     assert!(
@@ -369,29 +361,14 @@ fn export_world_writes_a_world_the_simulator_reads_back() {
     );
 
     // Read back: 200 ASes in one part, and the world's PoPs give every AS a route.
-    let topology = Command::new(env!("CARGO_BIN_EXE_globe"))
-        .args(["sim", "topology", "--topology"])
-        .arg(&world)
-        .output()
-        .expect("globe runs");
-    let stdout = String::from_utf8_lossy(&topology.stdout);
+    let (stdout, _) = globe_sim_ok(&["topology"], &world);
     assert!(stdout.starts_with("200 ASes, "), "{stdout}");
     assert!(stdout.contains("provider-customer cycles: 0"), "{stdout}");
     assert!(
         stdout.contains("connected parts: 1 (largest 200 ASes, 0 ASes outside it)"),
         "{stdout}"
     );
-    let catchment = Command::new(env!("CARGO_BIN_EXE_globe"))
-        .args(["sim", "catchment", "--topology"])
-        .arg(&world)
-        .output()
-        .expect("globe runs");
-    let stdout = String::from_utf8_lossy(&catchment.stdout);
-    assert!(
-        catchment.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&catchment.stderr)
-    );
+    let (stdout, _) = globe_sim_ok(&["catchment"], &world);
     assert!(
         stdout.starts_with("prefix 192.0.2.0/24: 200 ASes, 200 with a route"),
         "{stdout}"
@@ -406,12 +383,7 @@ fn a_broken_world_is_refused_with_its_line() {
         "[[as]]\nasn = 64496\nkind = \"tier1\"\n\n[[link]]\nprovider = 64496\ncustomer = 64999\n",
     )
     .expect("written");
-    let output = Command::new(env!("CARGO_BIN_EXE_globe"))
-        .args(["sim", "topology", "--topology"])
-        .arg(&world)
-        .output()
-        .expect("globe runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, _, stderr) = globe_sim(&["topology"], &world);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("broken.toml:7:"), "{stderr}");
 }

@@ -2,24 +2,15 @@
 //! 2016-11-01): counts from `shared/README.md`, structure, and whole-graph propagation facts. The file is
 //! required: a missing file fails these tests rather than skipping them.
 
-use globe_sim::outcome::{NoRouteReasons, Outcome};
-use globe_sim::{analysis, caida, Announcement, Graph, Learned, Policies, Simulation};
-use std::sync::OnceLock;
+mod support;
 
-fn graph() -> &'static Graph {
-    static GRAPH: OnceLock<Graph> = OnceLock::new();
-    GRAPH.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/caida/20161101.as-rel.txt.bz2"
-        );
-        caida::load(path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    })
-}
+use globe_sim::outcome::{NoRouteReasons, Outcome};
+use globe_sim::{analysis, Announcement, Learned, Policies, Simulation};
+use std::sync::OnceLock;
 
 #[test]
 fn counts_match_the_published_figures() {
-    let graph = graph();
+    let graph = support::caida_2016();
     assert_eq!(graph.len(), 55_809);
     assert_eq!(graph.provider_customer_count(), 110_479);
     assert_eq!(graph.peer_count(), 128_585);
@@ -35,7 +26,7 @@ fn counts_match_the_published_figures() {
 
 #[test]
 fn structure_is_one_acyclic_component() {
-    let graph = graph();
+    let graph = support::caida_2016();
     assert!(analysis::provider_customer_cycles(graph).is_empty());
     let components = analysis::components(graph);
     assert_eq!(components.count(), 1);
@@ -59,7 +50,7 @@ const ORIGIN: u32 = 13335;
 fn single_origin() -> &'static Outcome {
     static OUTCOME: OnceLock<Outcome> = OnceLock::new();
     OUTCOME.get_or_init(|| {
-        let graph = graph();
+        let graph = support::caida_2016();
         let mut simulation = Simulation::new(graph);
         simulation
             .propagate(
@@ -73,7 +64,7 @@ fn single_origin() -> &'static Outcome {
 
 #[test]
 fn ases_without_a_route_are_cut_off_by_valley_free_export() {
-    let (graph, outcome) = (graph(), single_origin());
+    let (graph, outcome) = (support::caida_2016(), single_origin());
     // Valley-free routing leaves 251 of 55,809 ASes out (which ASes get a route does not depend on the
     // tie-break, so this is the model's figure, not an accident of ordering).
     assert_eq!(graph.len() - outcome.routed_count(), 251);
@@ -115,7 +106,7 @@ fn ases_without_a_route_are_cut_off_by_valley_free_export() {
 
 #[test]
 fn every_tier1_of_the_clique_has_a_route() {
-    let (graph, outcome) = (graph(), single_origin());
+    let (graph, outcome) = (support::caida_2016(), single_origin());
     assert_eq!(graph.clique().len(), 17);
     for &asn in graph.clique() {
         assert!(outcome.route_of(graph, asn).is_some(), "tier-1 AS{asn}");
@@ -124,7 +115,7 @@ fn every_tier1_of_the_clique_has_a_route() {
 
 #[test]
 fn the_origins_customer_cone_reaches_it_by_customer_routes() {
-    let (graph, outcome) = (graph(), single_origin());
+    let (graph, outcome) = (support::caida_2016(), single_origin());
     // Every AS whose customer cone holds the origin (its providers, their providers...) uses a
     // customer route, and its path runs down provider→customer links only.
     let origin_index = graph.index(ORIGIN).expect("known");
@@ -165,7 +156,7 @@ fn the_origins_customer_cone_reaches_it_by_customer_routes() {
 
 #[test]
 fn paths_end_at_the_origin_with_the_counted_length() {
-    let (graph, outcome) = (graph(), single_origin());
+    let (graph, outcome) = (support::caida_2016(), single_origin());
     let origin_index = graph.index(ORIGIN).expect("known");
     let mut path = Vec::new();
     for index in (0..graph.len() as u32).step_by(97) {
@@ -181,7 +172,7 @@ fn paths_end_at_the_origin_with_the_counted_length() {
 
 #[test]
 fn anycast_catchments_cover_the_routed_ases() {
-    let graph = graph();
+    let graph = support::caida_2016();
     let mut simulation = Simulation::new(graph);
     let outcome = simulation
         .propagate(

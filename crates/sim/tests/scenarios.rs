@@ -1,12 +1,13 @@
 //! Scenarios: catchments and what-ifs on a hand-made graph with known answers, geo placement from
 //! ranges, and adoption sweeps on the real 2016 CAIDA graph (reproducible, ROV monotone).
 
+mod support;
+
 use globe_sim::attack::{run_attack, Attack, AttackKind, AttackScratch, Defences};
 use globe_sim::catchment::{catchment, choices_csv, what_if, Anycast, Change, Pop};
 use globe_sim::geo::{parse_ranges, AsGeo, LatLon, Place};
 use globe_sim::sweep::{sweep, to_csv, Defence, Selection, SweepSpec};
-use globe_sim::{caida, plot, Graph, GraphBuilder, SimConfig, Simulation};
-use std::sync::OnceLock;
+use globe_sim::{plot, Graph, GraphBuilder, SimConfig, Simulation};
 
 /// ```text
 ///        1 ──peer── 2
@@ -228,20 +229,9 @@ fn ranges_place_ases_by_largest_range_and_majority_country() {
     assert!(parse_ranges("1.2.3.4,x,5,y\n1.2.3.4,1.2.3.5,z,y\n".as_bytes()).is_err());
 }
 
-fn real() -> &'static Graph {
-    static GRAPH: OnceLock<Graph> = OnceLock::new();
-    GRAPH.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/caida/20161101.as-rel.txt.bz2"
-        );
-        caida::load(path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    })
-}
-
 #[test]
 fn rov_sweep_on_the_real_graph_is_reproducible_and_monotone() {
-    let graph = real();
+    let graph = support::caida_2016();
     let spec = SweepSpec {
         attack: AttackKind::PrefixHijack,
         defences: vec![Defence::Rov],

