@@ -46,6 +46,10 @@ pub struct Simulation<'g> {
     rank_start: Vec<Route>,
     /// Leaked routes between the two rounds: (leaker index, its route, its received path).
     leaks: Vec<(u32, Route, Vec<u32>)>,
+    /// One bit per AS: it holds a seed or customer route, the only ones exported to providers and
+    /// peers. The up and across phases test this 7 KB bitset before reading a neighbour's 16-byte
+    /// route, which on the 2016 graph saves most of their cache misses (few ASes have customer routes).
+    exporters: Vec<u64>,
 }
 
 /// Why an announcement could not be propagated.
@@ -79,6 +83,7 @@ impl<'g> Simulation<'g> {
             path: Vec::new(),
             rank_start: Vec::new(),
             leaks: Vec::new(),
+            exporters: Vec::new(),
         }
     }
 
@@ -204,6 +209,14 @@ impl<'g> Simulation<'g> {
             aspa: policies.aspa.any(),
             cyclic: graph.has_provider_cycles(),
         };
+        // Before the up phase only seeds have routes.
+        self.exporters.clear();
+        self.exporters.resize(graph.len().div_ceil(64), 0);
+        for (index, route) in outcome.routes.iter().enumerate() {
+            if route.is_seed() {
+                self.exporters[index / 64] |= 1 << (index % 64);
+            }
+        }
         let ranks = graph.ranks();
         // Up: customers to providers.
         for rank in 0..ranks.count() {
@@ -217,7 +230,11 @@ impl<'g> Simulation<'g> {
         }
         // Across: one peer hop. Only seed and customer routes cross, and those do not change here.
         for index in 0..graph.len() as u32 {
-            settle(&context, outcome, &mut self.path, index, None, Across);
+            let scratch = Scratch {
+                path: &mut self.path,
+                exporters: &mut self.exporters,
+            };
+            settle(&context, outcome, scratch, index, None, Across);
         }
         // Down: providers to customers.
         for rank in (0..ranks.count()).rev() {
@@ -237,7 +254,11 @@ impl<'g> Simulation<'g> {
     ) {
         if !cyclic {
             for &index in members {
-                settle(context, outcome, &mut self.path, index, None, phase);
+                let scratch = Scratch {
+                    path: &mut self.path,
+                    exporters: &mut self.exporters,
+                };
+                settle(context, outcome, scratch, index, None, phase);
             }
             return;
         }
@@ -248,7 +269,11 @@ impl<'g> Simulation<'g> {
             let mut changed = false;
             for (position, &index) in members.iter().enumerate() {
                 let start = self.rank_start[position];
-                changed |= settle(context, outcome, &mut self.path, index, Some(start), phase);
+                let scratch = Scratch {
+                    path: &mut self.path,
+                    exporters: &mut self.exporters,
+                };
+                changed |= settle(context, outcome, scratch, index, Some(start), phase);
             }
             if !changed {
                 break;
@@ -272,12 +297,23 @@ struct Context<'a> {
     cyclic: bool,
 }
 
+/// The simulation's buffers one settlement uses.
+struct Scratch<'a> {
+    /// AS-path scratch.
+    path: &'a mut Vec<u32>,
+    /// [`Simulation::exporters`].
+    exporters: &'a mut Vec<u64>,
+}
+
 /// Which neighbours a phase pulls from: their relationship to the receiver (`from`) and the
 /// receiver's to them (`to`).
 trait Phase: Copy {
     fn neighbors(graph: &Graph, index: u32) -> &[u32];
     const FROM: Relationship;
     const TO: Relationship;
+    /// The phase's offers come only from seed and customer routes (the exporters bitset), and the
+    /// routes it settles are customer routes (set their bit).
+    const FROM_EXPORTERS: bool;
 }
 
 #[derive(Clone, Copy)]
@@ -293,6 +329,7 @@ impl Phase for Up {
     }
     const FROM: Relationship = Relationship::Customer;
     const TO: Relationship = Relationship::Provider;
+    const FROM_EXPORTERS: bool = true;
 }
 
 impl Phase for Across {
@@ -301,6 +338,7 @@ impl Phase for Across {
     }
     const FROM: Relationship = Relationship::Peer;
     const TO: Relationship = Relationship::Peer;
+    const FROM_EXPORTERS: bool = true;
 }
 
 impl Phase for Down {
@@ -309,6 +347,7 @@ impl Phase for Down {
     }
     const FROM: Relationship = Relationship::Provider;
     const TO: Relationship = Relationship::Customer;
+    const FROM_EXPORTERS: bool = false;
 }
 
 /// AS `receiver` takes the best of its current route (or `start`, for a repeated cyclic rank) and the
@@ -317,11 +356,12 @@ impl Phase for Down {
 fn settle<P: Phase>(
     context: &Context<'_>,
     outcome: &mut Outcome,
-    path: &mut Vec<u32>,
+    scratch: Scratch<'_>,
     receiver: u32,
     start: Option<Route>,
     _phase: P,
 ) -> bool {
+    let Scratch { path, exporters } = scratch;
     let current = outcome.routes[receiver as usize];
     if current.is_seed() {
         return false;
@@ -336,7 +376,13 @@ fn settle<P: Phase>(
             true
         };
     }
+    // With provider–customer cycles a repeated rank may take a route back, so the bitset (which only
+    // gains bits) is not consulted there.
+    let filter = P::FROM_EXPORTERS && !context.cyclic;
     for &sender in P::neighbors(context.graph, receiver) {
+        if filter && exporters[sender as usize / 64] & (1 << (sender % 64)) == 0 {
+            continue;
+        }
         let Some(offered) = offer(context, outcome, path, sender, receiver, P::FROM, P::TO) else {
             continue;
         };
@@ -346,6 +392,9 @@ fn settle<P: Phase>(
     }
     if best != current {
         outcome.routes[receiver as usize] = best;
+        if P::FROM == Relationship::Customer {
+            exporters[receiver as usize / 64] |= 1 << (receiver % 64);
+        }
         true
     } else {
         false
