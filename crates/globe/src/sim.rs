@@ -72,7 +72,8 @@ struct Opts {
     /// Break final ties by a hash of the neighbour ASN with this seed instead of the lowest ASN.
     #[arg(long)]
     tie_seed: Option<u64>,
-    /// A PoP: NAME:IATA:UPSTREAM[,UPSTREAM..][:PREPEND] (repeatable).
+    /// A PoP: NAME:IATA:UPSTREAM[,UPSTREAM..][:PREPEND][:no-export] (repeatable; `no-export`: the
+    /// upstreams keep its route to themselves, a local node).
     #[arg(long = "pop")]
     pop: Vec<String>,
     /// A real AS originating the prefix itself (repeatable; a PoP named AS<n>).
@@ -350,6 +351,7 @@ impl Opts {
             location: None,
             upstreams: Vec::new(),
             prepend: 0,
+            no_export: false,
             origin: Some(asn),
         }));
         if pops.is_empty() {
@@ -400,10 +402,15 @@ impl Opts {
     }
 }
 
-/// `NAME:IATA:UPSTREAM[,UPSTREAM..][:PREPEND]`; IATA may be `-` for no location.
+/// `NAME:IATA:UPSTREAM[,UPSTREAM..][:PREPEND][:no-export]`; IATA may be `-` for no location.
 fn parse_pop(text: &str) -> Result<Pop, String> {
-    let fields: Vec<&str> = text.split(':').collect();
-    let bad = || format!("--pop {text}: expected NAME:IATA:UPSTREAM[,UPSTREAM..][:PREPEND]");
+    let mut fields: Vec<&str> = text.split(':').collect();
+    let no_export = fields.last() == Some(&"no-export");
+    if no_export {
+        fields.pop();
+    }
+    let bad =
+        || format!("--pop {text}: expected NAME:IATA:UPSTREAM[,UPSTREAM..][:PREPEND][:no-export]");
     if !(3..=4).contains(&fields.len()) || fields[0].is_empty() {
         return Err(bad());
     }
@@ -436,6 +443,7 @@ fn parse_pop(text: &str) -> Result<Pop, String> {
         location,
         upstreams,
         prepend,
+        no_export,
         origin: None,
     })
 }

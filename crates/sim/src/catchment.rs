@@ -34,6 +34,8 @@ pub struct Pop {
     pub upstreams: Vec<u32>,
     /// Extra copies of the origin ASN it announces.
     pub prepend: u8,
+    /// Its announcement carries NO_EXPORT: its neighbours use the route but pass it to no other AS.
+    pub no_export: bool,
     /// A real AS of the graph that originates the prefix itself, instead of a pseudo-AS.
     pub origin: Option<u32>,
 }
@@ -281,6 +283,9 @@ impl Anycast {
                 continue;
             }
             let mut seed = Seed::origin(self.seed_asn(number)).prepend(pop.prepend);
+            if pop.no_export {
+                seed = seed.no_export();
+            }
             let removed = match change {
                 Some(Change::RemoveLink { pop, upstream }) if *pop == number => Some(*upstream),
                 _ => None,

@@ -218,6 +218,7 @@ pub fn service(pops: &[Pop], prefix: Prefix, operator_asn: u32) -> globe_world::
                 }),
                 upstreams: pop.upstreams.clone(),
                 prepend: pop.prepend,
+                no_export: pop.no_export,
             }),
         }
     }

@@ -88,6 +88,7 @@ pub fn pops(world: &World) -> Vec<Pop> {
         location: coordinates(pop.location.as_ref()),
         upstreams: pop.upstreams.clone(),
         prepend: pop.prepend,
+        no_export: pop.no_export,
         origin: None,
     });
     let origins = anycast.origins.iter().map(|&asn| Pop {
@@ -95,6 +96,7 @@ pub fn pops(world: &World) -> Vec<Pop> {
         location: coordinates(world.find(asn).and_then(|entry| entry.location.as_ref())),
         upstreams: Vec::new(),
         prepend: 0,
+        no_export: false,
         origin: Some(asn),
     });
     sites.chain(origins).collect()

@@ -36,6 +36,7 @@ fn pop(name: &str, lat: f64, upstreams: &[u32]) -> Pop {
         location: Some(LatLon { lat, lon: 0.0 }),
         upstreams: upstreams.to_vec(),
         prepend: 0,
+        no_export: false,
         origin: None,
     }
 }
@@ -112,6 +113,29 @@ fn catchment_on_a_small_graph_has_the_known_answer() {
         csv.contains("\n7,7,0\n") && csv.contains("\n8,8,0\n"),
         "{csv}"
     );
+}
+
+#[test]
+fn a_no_export_pop_is_a_local_node_and_strands_its_upstreams_customers() {
+    // "west" under AS3 with NO_EXPORT: AS3 uses it and passes it to nobody — not even its customer
+    // AS7, which has no other provider and so no route at all (the local-node pitfall); everyone else
+    // reaches "east", AS1 through its peer AS2.
+    let graph = small();
+    let west = Pop {
+        no_export: true,
+        ..pop("west", 0.0, &[3])
+    };
+    let anycast = Anycast::new(&graph, vec![west, pop("east", 40.0, &[5])], prefix(), 64500)
+        .expect("PoPs attach");
+    let report = catchment(&anycast, None, SimConfig::default()).expect("runs");
+    let by_asn = |asn: u32| report.choices[graph.index(asn).expect("known") as usize];
+    assert_eq!(by_asn(3), Some((0, 1)));
+    assert_eq!(by_asn(7), None);
+    for (asn, hops) in [(1, 3), (2, 2), (4, 4), (5, 1), (6, 3), (8, 2)] {
+        assert_eq!(by_asn(asn), Some((1, hops)), "AS{asn}");
+    }
+    assert_eq!(report.no_route.filtered, 1, "{:?}", report.no_route);
+    assert_eq!(report.routed, 7);
 }
 
 #[test]

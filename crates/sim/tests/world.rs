@@ -316,6 +316,7 @@ fn service() -> Anycast {
         }),
         upstreams: upstreams.to_vec(),
         prepend,
+        no_export: false,
     };
     Anycast {
         prefix: Some("192.0.2.0/24".parse().expect("prefix")),

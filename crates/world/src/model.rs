@@ -165,6 +165,9 @@ pub struct Pop {
     pub upstreams: Vec<u32>,
     /// Extra copies of the operator ASN it prepends, at most [`MAX_PREPEND`].
     pub prepend: u8,
+    /// Its announcement carries NO_EXPORT (RFC 1997): its upstreams keep the route to themselves and
+    /// their customers' view of it local — a "local node" of the service.
+    pub no_export: bool,
 }
 
 /// Which entry of a world a rule is broken at: a section, an entry number (from 0, in file order) and

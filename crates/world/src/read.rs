@@ -185,6 +185,7 @@ struct RawPop {
     lon: Option<Spanned<f64>>,
     upstreams: Spanned<Vec<u32>>,
     prepend: Option<Spanned<u8>>,
+    no_export: Option<bool>,
 }
 
 impl RawWorld {
@@ -363,6 +364,7 @@ impl RawAnycast {
                     })?,
                     upstreams: raw.upstreams.get_ref().clone(),
                     prepend: value(&raw.prepend).unwrap_or(0),
+                    no_export: raw.no_export.unwrap_or(false),
                 })
             })
             .collect::<Result<Vec<Pop>, Invalid>>()?;

@@ -104,6 +104,9 @@ fn write_pop(out: &mut String, pop: &Pop) {
         let _ = writeln!(out, "{field}");
     }
     let _ = writeln!(out, "upstreams = {}", asn_list(&pop.upstreams));
+    if pop.no_export {
+        let _ = writeln!(out, "no_export = true");
+    }
     if pop.prepend > 0 {
         let _ = writeln!(out, "prepend = {}", pop.prepend);
     }

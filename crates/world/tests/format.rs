@@ -45,6 +45,7 @@ name = "FRA"
 location = "FRA"
 upstreams = [64496]
 prepend = 2
+no_export = true
 "#;
 
 fn parse(text: &str) -> Result<World, WorldError> {
@@ -97,6 +98,7 @@ fn the_base_world_reads_with_defaults() {
     let anycast = world.anycast.as_ref().expect("anycast");
     assert_eq!(anycast.asn, 64500);
     assert_eq!(anycast.pops[0].prepend, 2);
+    assert!(anycast.pops[0].no_export);
     assert_eq!(anycast.origins, vec![64498]);
     assert_eq!(anycast.prefixes().count(), 2);
     assert!(anycast
