@@ -351,7 +351,7 @@ fn pops_need_distinct_names_and_something_must_announce() {
     let error = parse(&text).expect_err("two FRA").to_string();
     assert_eq!(
         error,
-        "w.toml:41:8: two PoPs are named \"FRA\" (first at line 35)"
+        "w.toml:42:8: two PoPs are named \"FRA\" (first at line 35)"
     );
     let text = "[[as]]\nasn = 1\n\n[anycast]\nprefix = \"192.0.2.0/24\"\n";
     let error = parse(text).expect_err("nothing announces").to_string();
