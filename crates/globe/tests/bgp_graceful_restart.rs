@@ -41,24 +41,6 @@ export = "accept-all"
     )
 }
 
-fn pair(label: &str) -> Option<(Netns, Netns, TempDir)> {
-    if !can_run() {
-        eprintln!("skipped: needs root and iproute2 for network namespaces");
-        return None;
-    }
-    let a = Netns::new(&format!("{label}-a"));
-    let b = Netns::new(&format!("{label}-b"));
-    link(
-        &a,
-        "veth-a",
-        &["198.51.100.1/24", "2001:db8:1::1/64"],
-        &b,
-        "veth-b",
-        &["198.51.100.2/24", "2001:db8:1::2/64"],
-    );
-    Some((a, b, TempDir::new(label)))
-}
-
 const BOTH: &str = r#"
 [[originate]]
 prefix = "203.0.113.0/24"
@@ -133,7 +115,7 @@ fn wait_for_both(a: &Globe, na: &Netns, b: &Globe) {
 
 #[test]
 fn helper_keeps_stale_routes_until_the_peer_is_back() {
-    let Some((na, nb, dir)) = pair("bgp-gr-back") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-gr-back") else {
         return;
     };
     let a = start_a(&na, &dir);
@@ -185,7 +167,7 @@ fn helper_keeps_stale_routes_until_the_peer_is_back() {
 
 #[test]
 fn helper_removes_stale_routes_after_the_restart_time() {
-    let Some((na, nb, dir)) = pair("bgp-gr-gone") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-gr-gone") else {
         return;
     };
     let a = start_a(&na, &dir);
@@ -221,7 +203,7 @@ fn helper_removes_stale_routes_after_the_restart_time() {
 
 #[test]
 fn notification_means_no_graceful_restart() {
-    let Some((na, nb, dir)) = pair("bgp-gr-term") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-gr-term") else {
         return;
     };
     let a = start_a(&na, &dir);

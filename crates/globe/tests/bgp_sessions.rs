@@ -42,24 +42,6 @@ next_hop_ipv6 = "2001:db8:1::{last}"
     )
 }
 
-fn pair(label: &str) -> Option<(Netns, Netns, TempDir)> {
-    if !can_run() {
-        eprintln!("skipped: needs root and iproute2 for network namespaces");
-        return None;
-    }
-    let a = Netns::new(&format!("{label}-a"));
-    let b = Netns::new(&format!("{label}-b"));
-    link(
-        &a,
-        "veth-a",
-        &["198.51.100.1/24", "2001:db8:1::1/64"],
-        &b,
-        "veth-b",
-        &["198.51.100.2/24", "2001:db8:1::2/64"],
-    );
-    Some((a, b, TempDir::new(label)))
-}
-
 const ORIGINATE_A: &str = r#"
 [[originate]]
 prefix = "203.0.113.0/24"
@@ -84,7 +66,7 @@ prefix = "192.0.2.0/24"
 
 #[test]
 fn globe_pair_exchanges_routes_refreshes_and_withdraws() {
-    let Some((na, nb, dir)) = pair("bgp-pair") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-pair") else {
         return;
     };
     let mrt = format!(
@@ -227,7 +209,7 @@ fn globe_pair_exchanges_routes_refreshes_and_withdraws() {
 
 #[test]
 fn hold_timer_expires_when_the_peer_stops() {
-    let Some((na, nb, dir)) = pair("bgp-hold") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-hold") else {
         return;
     };
     let a = start_globe(
@@ -260,7 +242,7 @@ fn hold_timer_expires_when_the_peer_stops() {
 
 #[test]
 fn sigterm_withdraws_then_ceases() {
-    let Some((na, nb, dir)) = pair("bgp-term") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-term") else {
         return;
     };
     let mut a = start_globe(
@@ -302,7 +284,7 @@ fn sigterm_withdraws_then_ceases() {
 
 #[test]
 fn tcp_md5_wrong_password_never_establishes() {
-    let Some((na, nb, dir)) = pair("bgp-md5") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-md5") else {
         return;
     };
     let md5 = |password: &str| format!("password = \"{password}\"\nttl_security = true");
@@ -340,7 +322,7 @@ fn tcp_md5_wrong_password_never_establishes() {
 
 #[test]
 fn fib_installs_best_routes_and_removes_them_on_withdraw_and_exit() {
-    let Some((na, nb, dir)) = pair("bgp-fib") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-fib") else {
         return;
     };
     let a = start_globe(
@@ -395,7 +377,7 @@ fn fib_installs_best_routes_and_removes_them_on_withdraw_and_exit() {
 
 #[test]
 fn max_prefix_ceases_the_session_and_restarts_it_later() {
-    let Some((na, nb, dir)) = pair("bgp-maxpfx") else {
+    let Some((na, nb, dir)) = veth_pair("bgp-maxpfx") else {
         return;
     };
     let a = start_globe(

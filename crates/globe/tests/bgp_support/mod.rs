@@ -131,6 +131,27 @@ pub fn link(
     }
 }
 
+/// Two namespaces `<label>-a` and `<label>-b` joined by `veth-a`/`veth-b` with 198.51.100.1–2/24 and
+/// 2001:db8:1::1–2/64, and a temporary folder; `None` (the test skips) where namespaces cannot be made
+/// outside CI.
+pub fn veth_pair(label: &str) -> Option<(Netns, Netns, TempDir)> {
+    if !can_run() {
+        eprintln!("skipped: needs root and iproute2 for network namespaces");
+        return None;
+    }
+    let a = Netns::new(&format!("{label}-a"));
+    let b = Netns::new(&format!("{label}-b"));
+    link(
+        &a,
+        "veth-a",
+        &["198.51.100.1/24", "2001:db8:1::1/64"],
+        &b,
+        "veth-b",
+        &["198.51.100.2/24", "2001:db8:1::2/64"],
+    );
+    Some((a, b, TempDir::new(label)))
+}
+
 /// A temporary folder, removed on drop.
 pub struct TempDir(pub PathBuf);
 
