@@ -417,18 +417,15 @@ fn trace_looks_up_glueless_servers_and_reports_nxdomain() {
     let hierarchy = Hierarchy::start("glueless");
     let port = &hierarchy.port;
     let hints = hierarchy.hints.display().to_string();
+    // `globe dig +trace NAME` from the hierarchy's hints: the exit code and the output.
+    let trace = |name: &str| {
+        let output = globe_dig(&["+trace", "-p", port, "--root-hints", &hints, name]);
+        (output.status.code(), stdout(&output))
+    };
     // other.test. is delegated to ns.other-host.example.test. without glue: its address comes from a
     // silent walk of its own (root, test., example.test.).
-    let output = globe_dig(&[
-        "+trace",
-        "-p",
-        port,
-        "--root-hints",
-        &hints,
-        "www.other.test",
-    ]);
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{text}");
+    let (code, text) = trace("www.other.test");
+    assert_eq!(code, Some(0), "{text}");
     assert!(
         contains_in_order(
             &text,
@@ -444,16 +441,8 @@ fn trace_looks_up_glueless_servers_and_reports_nxdomain() {
     );
     assert_eq!(text.matches(";; Received").count(), 3, "{text}");
 
-    let output = globe_dig(&[
-        "+trace",
-        "-p",
-        port,
-        "--root-hints",
-        &hints,
-        "nope.example.test",
-    ]);
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{text}");
+    let (code, text) = trace("nope.example.test");
+    assert_eq!(code, Some(0), "{text}");
     assert!(
         contains_in_order(
             &text,
@@ -467,16 +456,8 @@ fn trace_looks_up_glueless_servers_and_reports_nxdomain() {
     );
 
     // A server whose address is only inside its own zone: its lookup meets itself and stops.
-    let output = globe_dig(&[
-        "+trace",
-        "-p",
-        port,
-        "--root-hints",
-        &hints,
-        "www.loop.test",
-    ]);
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(9), "{text}");
+    let (code, text) = trace("www.loop.test");
+    assert_eq!(code, Some(9), "{text}");
     assert!(
         contains_in_order(
             &text,
