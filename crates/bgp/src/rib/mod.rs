@@ -400,13 +400,7 @@ impl Rib {
 
     /// The Loc-RIB best route to `prefix`.
     pub fn best(&self, prefix: &Prefix) -> Option<Route> {
-        self.routes.get(prefix).map(|slot| {
-            let (peer, attributes) = slot.path(0);
-            Route {
-                peer,
-                attributes: Arc::clone(attributes),
-            }
-        })
+        self.routes.get(prefix).map(|slot| slot.route(0))
     }
 
     /// The ECMP set of `prefix`, best first (just the best without ECMP).
@@ -415,13 +409,7 @@ impl Rib {
             return Vec::new();
         };
         (0..slot.ecmp_count())
-            .map(|index| {
-                let (peer, attributes) = slot.path(index);
-                Route {
-                    peer,
-                    attributes: Arc::clone(attributes),
-                }
-            })
+            .map(|index| slot.route(index))
             .collect()
     }
 
@@ -430,15 +418,7 @@ impl Rib {
         let Some(slot) = self.routes.get(prefix) else {
             return Vec::new();
         };
-        (0..slot.len())
-            .map(|index| {
-                let (peer, attributes) = slot.path(index);
-                Route {
-                    peer,
-                    attributes: Arc::clone(attributes),
-                }
-            })
-            .collect()
+        (0..slot.len()).map(|index| slot.route(index)).collect()
     }
 
     /// A peer's route to `prefix` as received, before import policy (kept only with

@@ -48,6 +48,15 @@ impl RouteSlot {
         }
     }
 
+    /// The route at `index` as a [`Route`] (clamped like [`Slot::path`]).
+    pub(super) fn route(&self, index: usize) -> Route {
+        let (peer, attributes) = self.path(index);
+        Route {
+            peer,
+            attributes: Arc::clone(attributes),
+        }
+    }
+
     pub(super) fn best_route(&self) -> Route {
         Route {
             peer: self.first_peer,
