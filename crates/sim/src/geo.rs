@@ -1,6 +1,7 @@
 //! Where ASes are and how much address space they hold: [`AsGeo`], compact arrays indexed like the
 //! [`Graph`], loaded from an `first,last,asn,organisation` IPv4 range file (`asn-ipv4.csv.gz`, plain or
-//! gzip) and, for locations, a MaxMind City database (GeoLite2, or a flat repackaging).
+//! gzip) and, for locations, a MaxMind City database (GeoLite2, or a flat repackaging; its records are
+//! decoded by [`globe_geoip`]).
 //!
 //! **Placement rule.** An AS's *address space* is the number of IPv4 addresses in its ranges. Its
 //! *location* is the database location of the first address of its largest range (ties: the lowest
@@ -13,7 +14,6 @@
 //! builds from memory.
 
 use crate::graph::Graph;
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{IpAddr, Ipv4Addr};
@@ -159,8 +159,8 @@ pub fn load(graph: &Graph, ranges: &Path, mmdb: Option<&Path>) -> Result<AsGeo, 
         if let Some(place) = cache.get(&offset) {
             return *place;
         }
-        let place = match result.decode::<Record<'_>>() {
-            Ok(record) => record.map(Record::place).unwrap_or_default(),
+        let place = match globe_geoip::place(&result) {
+            Ok(place) => place.map(Place::from).unwrap_or_default(),
             Err(error) => {
                 failure.get_or_insert_with(|| error.to_string());
                 Place::default()
@@ -274,87 +274,14 @@ impl AsGeo {
     }
 }
 
-/// The fields of a City record the loader reads (GeoIP2 nested, or flat).
-#[derive(Deserialize)]
-struct Record<'a> {
-    #[serde(borrow, default)]
-    country_code: Option<&'a str>,
-    #[serde(default)]
-    latitude: Option<Degrees>,
-    #[serde(default)]
-    longitude: Option<Degrees>,
-    #[serde(borrow, default)]
-    country: Option<Code<'a>>,
-    #[serde(borrow, default)]
-    registered_country: Option<Code<'a>>,
-    #[serde(default)]
-    location: Option<Coordinates>,
-}
-
-#[derive(Deserialize)]
-struct Code<'a> {
-    #[serde(borrow, default)]
-    iso_code: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct Coordinates {
-    #[serde(default)]
-    latitude: Option<Degrees>,
-    #[serde(default)]
-    longitude: Option<Degrees>,
-}
-
-/// A coordinate stored as a double (GeoIP2) or a float (flat repackagings).
-#[derive(Clone, Copy)]
-struct Degrees(f64);
-
-impl<'de> Deserialize<'de> for Degrees {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Degrees, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Degrees;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a number of degrees")
-            }
-            fn visit_f64<E>(self, value: f64) -> Result<Degrees, E> {
-                Ok(Degrees(value))
-            }
-            fn visit_f32<E>(self, value: f32) -> Result<Degrees, E> {
-                Ok(Degrees(f64::from(value)))
-            }
-            fn visit_i64<E>(self, value: i64) -> Result<Degrees, E> {
-                Ok(Degrees(value as f64))
-            }
-            fn visit_u64<E>(self, value: u64) -> Result<Degrees, E> {
-                Ok(Degrees(value as f64))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-impl Record<'_> {
-    fn place(self) -> Place {
-        let code = self
-            .country
-            .and_then(|c| c.iso_code)
-            .or(self.country_code)
-            .or(self.registered_country.and_then(|c| c.iso_code));
-        let country = code.and_then(|code| match code.as_bytes() {
-            [a, b] => Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()]),
-            _ => None,
-        });
-        let (lat, lon) = match self.location {
-            Some(c) => (c.latitude, c.longitude),
-            None => (self.latitude, self.longitude),
-        };
+impl From<globe_geoip::Place> for Place {
+    fn from(place: globe_geoip::Place) -> Place {
         Place {
-            location: lat.zip(lon).map(|(lat, lon)| LatLon {
-                lat: lat.0,
-                lon: lon.0,
+            location: place.coordinates.map(|at| LatLon {
+                lat: at.latitude,
+                lon: at.longitude,
             }),
-            country,
+            country: place.country,
         }
     }
 }

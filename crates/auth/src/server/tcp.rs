@@ -1,63 +1,37 @@
 //! DNS over TCP (RFC 7766): two-octet length-prefixed messages, several queries per connection answered
 //! in order, an idle timeout, and zone transfers (AXFR, and IXFR from the zone's journal) streamed as
-//! several messages.
+//! several messages. The listener, the accept loop and the message framing are [`globe_dns_io::tcp`]'s.
 
 use super::Shared;
 use crate::answer::{Context, Outcome, Transport};
 use crate::steering::SplitMix64;
+use globe_dns_io::tcp::Connection;
 use rand::RngCore;
-use socket2::{Domain, Protocol, Socket, Type};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+
+pub use globe_dns_io::tcp::bind;
 
 /// Most TCP connections served at once; more wait in the accept queue.
 pub const MAX_TCP_CONNECTIONS: usize = 1024;
 
-/// Opens a listening TCP socket (IPv6-only for IPv6 addresses).
-pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = Socket::new(
-        Domain::for_address(address),
-        Type::STREAM,
-        Some(Protocol::TCP),
-    )?;
-    if address.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
-    socket.set_reuse_address(true)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&address.into())?;
-    socket.listen(1024)?;
-    TcpListener::from_std(socket.into())
-}
-
 /// Accepts connections forever.
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>, idle: Duration) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_TCP_CONNECTIONS));
-    loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                tracing::debug!(%error, "TCP accept failed");
-                continue;
+    globe_dns_io::tcp::serve(listener, MAX_TCP_CONNECTIONS, |stream, peer| {
+        // `dns stop`: close at once (the stream is dropped here), as a server that is not there would.
+        let accepted = shared
+            .liveness
+            .is_serving()
+            .then(|| (stream, shared.clone()));
+        async move {
+            if let Some((stream, shared)) = accepted {
+                let _ = connection(stream, peer, shared, idle).await;
             }
-        };
-        if !shared.liveness.is_serving() {
-            // `dns stop`: close at once, as a server that is not there would.
-            drop(stream);
-            continue;
         }
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let _ = connection(stream, peer, shared, idle).await;
-            drop(permit);
-        });
-    }
+    })
+    .await;
 }
 
 async fn connection(
@@ -66,20 +40,12 @@ async fn connection(
     shared: Arc<Shared>,
     idle: Duration,
 ) -> std::io::Result<()> {
-    stream.set_nodelay(true).ok();
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
+    let mut connection = Connection::new(stream, idle);
     let mut request = Vec::with_capacity(512);
     let mut rng = SplitMix64::new(rand::random());
     loop {
-        let len = match tokio::time::timeout(idle, reader.read_u16()).await {
-            Ok(Ok(len)) => len as usize,
-            _ => return Ok(()),
-        };
-        request.resize(len, 0);
-        match tokio::time::timeout(idle, reader.read_exact(&mut request)).await {
-            Ok(Ok(_)) => {}
-            _ => return Ok(()),
+        if connection.read(&mut request).await.is_err() {
+            return Ok(());
         }
         let zones = shared.zones();
         let steering = shared.steering();
@@ -115,10 +81,7 @@ async fn connection(
             }
         };
         for response in responses {
-            let mut framed = Vec::with_capacity(response.len() + 2);
-            framed.extend_from_slice(&(response.len() as u16).to_be_bytes());
-            framed.extend_from_slice(&response);
-            writer.write_all(&framed).await?;
+            connection.write(&response).await?;
         }
     }
 }

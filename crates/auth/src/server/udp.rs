@@ -1,5 +1,7 @@
-//! UDP workers: one blocking thread per socket, receiving a datagram, asking the answer engine, applying
-//! rate limiting, and sending the response. Several sockets share a port with `SO_REUSEPORT`.
+//! UDP workers: one blocking thread per socket, asking the answer engine about each datagram, applying
+//! rate limiting, and queueing the response. Several sockets share a port with `SO_REUSEPORT`. The
+//! sockets, the batched receive and send (`recvmmsg`/`sendmmsg`) and the buffers are
+//! [`globe_dns_io::udp`]'s; the slip (truncated) response of rate limiting is here.
 //!
 //! Each worker beats a heartbeat every time round its loop; the socket's receive timeout
 //! ([`super::HEARTBEAT_INTERVAL`]) wakes an idle worker, so a heartbeat that goes stale means a worker
@@ -10,113 +12,44 @@ use super::Shared;
 use crate::answer::{Context, Outcome, Transport};
 use crate::rrl::Verdict;
 use crate::steering::SplitMix64;
-use nix::sys::socket::{
-    recvmmsg, sendmmsg, ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage,
-};
+use globe_dns_io::udp::{Datagrams, Responses};
 use rand::RngCore;
-use socket2::{Domain, Protocol, Socket, Type};
-use std::io::{IoSlice, IoSliceMut};
 use std::net::{SocketAddr, UdpSocket};
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-/// Opens a UDP socket; IPv6 sockets are IPv6-only so IPv4 can be bound separately.
-pub fn bind(address: SocketAddr, reuse_port: bool) -> std::io::Result<UdpSocket> {
-    let socket = Socket::new(
-        Domain::for_address(address),
-        Type::DGRAM,
-        Some(Protocol::UDP),
-    )?;
-    if address.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
-    if reuse_port {
-        socket.set_reuse_port(true)?;
-    }
-    socket.set_recv_buffer_size(4 << 20).ok();
-    socket.bind(&address.into())?;
-    Ok(socket.into())
-}
+pub use globe_dns_io::udp::bind;
 
-/// Datagrams taken from (and responses given to) the kernel per system call: under load
-/// `recvmmsg`/`sendmmsg` cut the per-query syscall cost, as Knot's UDP workers do.
-pub const BATCH: usize = 32;
-/// The largest query accepted over UDP; anything longer is not a DNS query a resolver would send.
-const MAX_QUERY: usize = 4096;
+/// The capacity of a response buffer: the EDNS payload size most resolvers advertise (DNS flag day 2020).
+const RESPONSE_CAPACITY: usize = 1232;
 
 /// Serves one socket forever, a batch of datagrams at a time; `worker` is this thread's heartbeat slot.
 pub fn serve(socket: UdpSocket, shared: Arc<Shared>, worker: usize) {
     if let Err(error) = socket.set_read_timeout(Some(super::HEARTBEAT_INTERVAL)) {
         tracing::warn!(%error, "UDP worker without a receive timeout: idle means stale");
     }
-    let fd = socket.as_raw_fd();
-    let mut buffers = vec![[0u8; MAX_QUERY]; BATCH];
-    let mut receive_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
-    let mut send_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
-    let mut spare: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1232)).collect();
-    let mut responses: Vec<(Vec<u8>, SockaddrStorage)> = Vec::with_capacity(BATCH);
-    let mut received: Vec<(usize, Option<SocketAddr>)> = Vec::with_capacity(BATCH);
+    let mut datagrams = Datagrams::new();
+    let mut responses = Responses::new(RESPONSE_CAPACITY);
     let mut rng = SplitMix64::new(rand::random());
     loop {
         shared.liveness.beat(worker);
-        received.clear();
-        {
-            let mut slices: Vec<[IoSliceMut<'_>; 1]> = buffers
-                .iter_mut()
-                .map(|b| [IoSliceMut::new(&mut b[..])])
-                .collect();
-            match recvmmsg(
-                fd,
-                &mut receive_headers,
-                slices.iter_mut(),
-                MsgFlags::MSG_WAITFORONE,
-                None,
-            ) {
-                Ok(messages) => {
-                    for message in messages {
-                        let peer = message.address.and_then(|a| socket_address(&a));
-                        received.push((message.bytes, peer));
-                    }
-                }
-                Err(error) => {
-                    tracing::debug!(%error, "UDP receive failed");
-                    continue;
-                }
+        let received = match datagrams.receive(&socket) {
+            Ok(received) => received,
+            Err(error) => {
+                tracing::debug!(%error, "UDP receive failed");
+                continue;
             }
-        }
+        };
         if !shared.liveness.is_serving() {
             continue;
         }
-        for (index, (len, peer)) in received.iter().enumerate() {
-            let Some(peer) = *peer else { continue };
-            let request = &buffers[index][..(*len).min(MAX_QUERY)];
-            let buffer = spare.pop().unwrap_or_default();
+        for (request, peer) in received {
+            let buffer = responses.buffer();
             if let Some(response) = handle(&shared, request, peer, rng.next_u64(), buffer) {
-                responses.push((response, SockaddrStorage::from(peer)));
+                responses.push(response, peer);
             }
         }
-        if responses.is_empty() {
-            continue;
-        }
-        {
-            let slices: Vec<[IoSlice<'_>; 1]> =
-                responses.iter().map(|(r, _)| [IoSlice::new(r)]).collect();
-            let addresses: Vec<Option<SockaddrStorage>> =
-                responses.iter().map(|(_, a)| Some(*a)).collect();
-            let no_control: [ControlMessage<'_>; 0] = [];
-            if let Err(error) = sendmmsg(
-                fd,
-                &mut send_headers,
-                slices.iter(),
-                &addresses,
-                no_control,
-                MsgFlags::empty(),
-            ) {
-                tracing::debug!(%error, "UDP send failed");
-            }
-        }
-        for (response, _) in responses.drain(..) {
-            spare.push(response);
+        if let Err(error) = responses.send(&socket) {
+            tracing::debug!(%error, "UDP send failed");
         }
     }
 }
@@ -168,15 +101,6 @@ fn handle(
             None
         }
     }
-}
-
-fn socket_address(address: &SockaddrStorage) -> Option<SocketAddr> {
-    if let Some(v4) = address.as_sockaddr_in() {
-        return Some(SocketAddr::from((v4.ip(), v4.port())));
-    }
-    address
-        .as_sockaddr_in6()
-        .map(|v6| SocketAddr::from((v6.ip(), v6.port())))
 }
 
 /// The truncated form of a response: its header with TC set and only the question.

@@ -12,16 +12,14 @@
 //! lengthened just enough that the block it names holds no more specific table entry that would
 //! decide differently, and never longer than the (truncated) source prefix (RFC 7871 §7.2.1).
 //!
-//! Databases may be MaxMind GeoIP2/GeoLite2 City databases (nested `country.iso_code`,
-//! `location.latitude`/`longitude`, `continent.code`) or flat repackagings (`country_code`,
-//! `latitude`, `longitude`); both are read. Every data record is decoded once, when the database is
-//! opened, so a lookup on the query path is a walk of the search tree (from a table of where the
-//! first 16 bits lead) and one hash probe.
+//! Databases may be MaxMind GeoIP2/GeoLite2 City databases or flat repackagings; [`globe_geoip`]
+//! decodes a record of either shape to a country, continent and coordinates. Every data record is
+//! decoded once, when the database is opened, so a lookup on the query path is a walk of the search
+//! tree (from a table of where the first 16 bits lead) and one hash probe.
 
 use super::places::{Continent, Country, Location};
 use foldhash::fast::RandomState;
 use globe_dns::ClientSubnet;
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -346,10 +344,9 @@ impl GeoDatabase {
             if seen.insert(offset, ()).is_some() {
                 continue;
             }
-            let fields: Option<RecordFields<'_>> = network
-                .decode()
-                .map_err(|e| format!("record at {offset}: {e}"))?;
-            if let Some(location) = fields.and_then(RecordFields::location) {
+            let place =
+                globe_geoip::place(&network).map_err(|e| format!("record at {offset}: {e}"))?;
+            if let Some(location) = place.and_then(location_of) {
                 records.insert(offset, location);
             }
         }
@@ -516,105 +513,37 @@ impl FileIdentity {
     }
 }
 
-/// The fields of a City record this module reads, in both shapes: GeoIP2 (`country.iso_code`,
-/// `location.latitude`) and flat (`country_code`, `latitude`). Other fields are skipped undecoded.
-#[derive(Deserialize)]
-struct RecordFields<'a> {
-    #[serde(borrow, default)]
-    country_code: Option<&'a str>,
-    #[serde(default)]
-    latitude: Option<Degrees>,
-    #[serde(default)]
-    longitude: Option<Degrees>,
-    #[serde(borrow, default)]
-    country: Option<CodeFields<'a>>,
-    #[serde(borrow, default)]
-    registered_country: Option<CodeFields<'a>>,
-    #[serde(borrow, default)]
-    continent: Option<CodeFields<'a>>,
-    #[serde(default)]
-    location: Option<Coordinates>,
+/// A database record's place as a steering [`Location`]: its coordinates when it has them (the
+/// continent from the record, else from the country), or just its country or continent; `None` when
+/// it has no coordinates, no country and no continent steering knows.
+fn location_of(place: globe_geoip::Place) -> Option<Location> {
+    let country = place
+        .country
+        .as_ref()
+        .and_then(text)
+        .and_then(Country::parse);
+    let continent = place
+        .continent
+        .as_ref()
+        .and_then(text)
+        .and_then(Continent::parse)
+        .or(country.and_then(Country::continent));
+    let mut location = match place.coordinates {
+        Some(at) => Location::at(at.latitude, at.longitude, country),
+        None if country.is_some() || continent.is_some() => Location {
+            coordinates: None,
+            country,
+            continent: None,
+        },
+        None => return None,
+    };
+    location.continent = continent;
+    Some(location)
 }
 
-/// `country` / `continent` maps of a GeoIP2 record.
-#[derive(Deserialize)]
-struct CodeFields<'a> {
-    #[serde(borrow, default)]
-    iso_code: Option<&'a str>,
-    #[serde(borrow, default)]
-    code: Option<&'a str>,
-}
-
-/// The `location` map of a GeoIP2 record.
-#[derive(Deserialize)]
-struct Coordinates {
-    #[serde(default)]
-    latitude: Option<Degrees>,
-    #[serde(default)]
-    longitude: Option<Degrees>,
-}
-
-/// A coordinate stored as a double (GeoIP2) or a float (some repackagings).
-#[derive(Clone, Copy)]
-struct Degrees(f64);
-
-impl<'de> Deserialize<'de> for Degrees {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Degrees, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Degrees;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number of degrees")
-            }
-            fn visit_f64<E>(self, value: f64) -> Result<Degrees, E> {
-                Ok(Degrees(value))
-            }
-            fn visit_f32<E>(self, value: f32) -> Result<Degrees, E> {
-                Ok(Degrees(f64::from(value)))
-            }
-            fn visit_i64<E>(self, value: i64) -> Result<Degrees, E> {
-                Ok(Degrees(value as f64))
-            }
-            fn visit_u64<E>(self, value: u64) -> Result<Degrees, E> {
-                Ok(Degrees(value as f64))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-impl RecordFields<'_> {
-    fn location(self) -> Option<Location> {
-        let country = self
-            .country_code
-            .or(self.country.as_ref().and_then(|c| c.iso_code))
-            .or(self.registered_country.as_ref().and_then(|c| c.iso_code))
-            .and_then(Country::parse);
-        let continent = self
-            .continent
-            .as_ref()
-            .and_then(|c| c.code)
-            .and_then(Continent::parse)
-            .or(country.and_then(Country::continent));
-        let nested = self.location.as_ref();
-        let latitude = self.latitude.or(nested.and_then(|l| l.latitude));
-        let longitude = self.longitude.or(nested.and_then(|l| l.longitude));
-        let mut location = match (latitude, longitude) {
-            (Some(Degrees(lat)), Some(Degrees(lon)))
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-            {
-                Location::at(lat, lon, country)
-            }
-            _ if country.is_some() || continent.is_some() => Location {
-                coordinates: None,
-                country,
-                continent: None,
-            },
-            _ => return None,
-        };
-        location.continent = continent;
-        Some(location)
-    }
+/// A two-letter code as text.
+fn text(code: &[u8; 2]) -> Option<&str> {
+    std::str::from_utf8(code).ok()
 }
 
 fn width(address: &IpAddr) -> u8 {
