@@ -399,18 +399,35 @@ fn anycast_failover_follows_the_dns_health() {
         "{}",
         lab.logs()
     );
-    let bird_log = lab.bird.log();
-    let withdrawn = bird_log.lines().position(|line| {
-        line.contains(other) && line.contains("removed") && line.contains("192.0.2.0/24")
-    });
-    let closed = bird_log.lines().position(|line| {
+    // BIRD logs the Cease a moment after the route leaves its table: wait for it, then check that the
+    // last change to the route (after its last announcement) is a removal logged before the Cease —
+    // a session closed first would have BIRD flush the route after the Cease line.
+    let is_cease = |line: &str| {
         line.contains(other)
             && (line.contains("Received: Administrative shutdown")
                 || line.contains("Received: Cease"))
-    });
+    };
     assert!(
-        matches!((withdrawn, closed), (Some(w), Some(c)) if w < c),
-        "withdrawal {withdrawn:?} not before the Cease {closed:?}:\n{bird_log}"
+        wait_for(Duration::from_secs(5), || lab
+            .bird
+            .log()
+            .lines()
+            .any(is_cease)),
+        "no Cease from {other}:\n{}",
+        lab.bird.log()
+    );
+    let bird_log = lab.bird.log();
+    let about_route = |line: &&str, what: &str| {
+        line.contains(other) && line.contains(what) && line.contains("192.0.2.0/24")
+    };
+    let lines: Vec<&str> = bird_log.lines().collect();
+    let announced = lines.iter().rposition(|line| about_route(line, "added"));
+    let withdrawn = lines.iter().rposition(|line| about_route(line, "removed"));
+    let closed = lines.iter().position(|line| is_cease(line));
+    assert!(
+        matches!((announced, withdrawn, closed), (Some(a), Some(w), Some(c)) if a < w && w < c),
+        "withdrawal {withdrawn:?} (after the announcement {announced:?}) not before the Cease \
+         {closed:?}:\n{bird_log}"
     );
     let mut lab = lab;
     let node = lab
