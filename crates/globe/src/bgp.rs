@@ -154,6 +154,18 @@ pub fn run(args: BgpArgs) -> ExitCode {
     if let Some(control) = args.control {
         config.control = Some(control);
     }
+    let options = RunOptions {
+        no_fib: args.no_fib,
+    };
+    run_daemon("globe bgp", globe_speaker::run(config, options))
+}
+
+/// Runs a daemon's future on a two-worker tokio runtime (shared by `globe bgp` and `globe node`):
+/// success, or `NAME: error` on standard error and failure.
+pub fn run_daemon<E: std::fmt::Display>(
+    name: &str,
+    daemon: impl std::future::Future<Output = Result<(), E>>,
+) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -161,17 +173,14 @@ pub fn run(args: BgpArgs) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("globe bgp: {error}");
+            eprintln!("{name}: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let options = RunOptions {
-        no_fib: args.no_fib,
-    };
-    match runtime.block_on(globe_speaker::run(config, options)) {
+    match runtime.block_on(daemon) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("globe bgp: {error}");
+            eprintln!("{name}: {error}");
             ExitCode::FAILURE
         }
     }

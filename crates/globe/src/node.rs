@@ -79,27 +79,10 @@ pub fn run(args: NodeArgs) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("globe node: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
     let options = RunOptions {
         no_fib: args.no_fib,
     };
-    match runtime.block_on(serve(server_config, bgp, options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("globe node: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::bgp::run_daemon("globe node", serve(server_config, bgp, options))
 }
 
 /// Reads the file: `[auth]` as `globe auth --config` would (paths relative to the file), `[bgp]` as
